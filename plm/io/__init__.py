@@ -1,0 +1,1 @@
+"""Reading recordings (EDF, EDF+, BDF) and annotation files into the data model."""
