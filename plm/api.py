@@ -1,0 +1,268 @@
+"""Public entry points: :func:`score_events` (scored LMs) and :func:`score` (a recording)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from plm._util import sha256_file
+from plm.engine import apply_rules
+from plm.events import STAGES, Hypnogram, InputError, NightEvents, empty_intervals
+from plm.metrics import compute_summary
+from plm.results import PLMResult, provenance
+from plm.rules import RuleProfile, get_rules
+
+__all__ = ["score_events", "score", "as_hypnogram", "score_night"]
+
+logger = logging.getLogger(__name__)
+
+PathLike = str | os.PathLike
+
+
+def as_hypnogram(hypnogram: Any, epoch_s: float = 30.0) -> Hypnogram | None:
+    """Coerce a hypnogram given as an object, a stage sequence or an epoch table.
+
+    Parameters
+    ----------
+    hypnogram : Hypnogram, sequence of str, DataFrame or None
+        A :class:`~plm.events.Hypnogram`; a sequence of stage codes, one per epoch of
+        ``epoch_s`` starting at 0 s; or a table with ``onset`` (s), ``stage`` and
+        optionally ``duration`` (s, a multiple of the epoch).
+    epoch_s : float
+        Epoch length in seconds.
+    """
+    if hypnogram is None or isinstance(hypnogram, Hypnogram):
+        return hypnogram
+    if isinstance(hypnogram, pd.DataFrame):
+        if not {"onset", "stage"} <= set(hypnogram.columns):
+            raise InputError(
+                f"hypnogram table needs columns onset and stage; has {list(hypnogram.columns)}"
+            )
+        h = hypnogram.sort_values("onset")
+        onset = h["onset"].to_numpy(float)
+        dur = h["duration"].to_numpy(float) if "duration" in h else np.full(len(h), epoch_s)
+        n_ep = np.maximum(np.rint(dur / epoch_s).astype(int), 1)
+        overlap = np.flatnonzero(onset[1:] < onset[:-1] + n_ep[:-1] * epoch_s - 1.0)
+        if overlap.size:
+            raise InputError(f"overlapping hypnogram epochs at t={onset[overlap[0] + 1]:g} s")
+        start = onset[0] if len(onset) else 0.0
+        first = np.rint((onset - start) / epoch_s).astype(int)
+        total = int((first + n_ep).max()) if len(first) else 0
+        stages = np.full(total, "unscored", dtype=object)
+        filled = np.zeros(total, dtype=bool)
+        for f, k, st in zip(first, n_ep, h["stage"].astype(str), strict=True):
+            if filled[f : f + k].any():
+                raise InputError(f"overlapping hypnogram epochs at t={start + f * epoch_s:g} s")
+            stages[f : f + k] = st
+            filled[f : f + k] = True
+        return Hypnogram(stages, epoch_s=epoch_s, start_s=float(start))
+    seq = np.asarray(list(hypnogram), dtype=object)
+    aliases = {"REM": "R", "WAKE": "W", "S1": "N1", "S2": "N2", "S3": "N3", "S4": "N3"}
+    seq = np.array([aliases.get(str(x).upper(), str(x)) for x in seq], dtype=object)
+    bad = set(seq.tolist()) - set(STAGES) - {"unscored"}
+    if bad:
+        raise InputError(f"unknown stage code(s) {sorted(bad)}; use W, N1, N2, N3, R, unscored")
+    return Hypnogram(seq, epoch_s=epoch_s)
+
+
+def _as_intervals(table: pd.DataFrame | None, extra: tuple[str, ...], what: str) -> pd.DataFrame:
+    if table is None:
+        return empty_intervals(extra)
+    missing = {"onset", "duration"} - set(table.columns)
+    if missing:
+        raise InputError(f"{what} table lacks column(s) {sorted(missing)}")
+    out = table.copy()
+    if (out["duration"].to_numpy(float) < 0).any():
+        raise InputError(f"{what} table has a negative duration")
+    for col in extra:
+        if col not in out:
+            out[col] = "apnea" if col == "type" else ""
+    return out
+
+
+def score_night(
+    events: NightEvents,
+    rules: str | RuleProfile = "wasm2016",
+    age_group: str = "adult",
+    stem: str = "night",
+    **overrides: Any,
+) -> PLMResult:
+    """Apply a rule profile to a :class:`~plm.events.NightEvents` and compute metrics."""
+    profile = get_rules(rules, **overrides)
+    engine = apply_rules(events, profile)
+    summary = compute_summary(engine, events, profile, age_group=age_group)
+    summary.update(provenance(profile, events))
+    summary["stem"] = stem
+    summary.setdefault("modality", "psg")
+    return PLMResult(
+        candidates=engine.candidates,
+        movements=engine.movements,
+        summary=summary,
+        rules=profile,
+        events=events,
+        stem=stem,
+    )
+
+
+def score_events(
+    movements: pd.DataFrame | NightEvents | PathLike | Sequence[PathLike],
+    hypnogram: Any = None,
+    respiratory: pd.DataFrame | None = None,
+    arousals: pd.DataFrame | None = None,
+    rules: str | RuleProfile = "wasm2016",
+    *,
+    age_group: str = "adult",
+    lights_off_s: float | None = None,
+    lights_on_s: float | None = None,
+    recording_duration_s: float | None = None,
+    epoch_s: float = 30.0,
+    stem: str | None = None,
+    **overrides: Any,
+) -> PLMResult:
+    """Score already-detected leg movements by a standard's rules.
+
+    Parameters
+    ----------
+    movements : DataFrame, NightEvents, path or list of paths
+        Monolateral leg movements (``onset``, ``duration`` in s, ``side`` left/right), a
+        prepared :class:`~plm.events.NightEvents`, or event file(s) (TSV/CSV/BIDS, EDF+
+        annotations, vendor exports) holding movements and optionally stages,
+        respiratory events, arousals and lights.
+    hypnogram : Hypnogram, sequence of str, DataFrame, path or None
+        Sleep stages (30-s epochs by default); overrides stages found in ``movements``.
+    respiratory : DataFrame or None
+        Apneas/hypopneas: ``onset``, ``duration`` (s), ``type``.
+    arousals : DataFrame or None
+        Arousals: ``onset``, ``duration`` (s).
+    rules : str or RuleProfile
+        ``"wasm2016"`` (default), ``"aasm2012"`` or ``"aasm2007"``.
+    age_group : {'adult', 'child'}
+        PLMD cut-off: > 15/h (adult) or > 5/h (child).
+    lights_off_s, lights_on_s : float, optional
+        Analysis window in s from the recording start (default: whole recording).
+    recording_duration_s : float, optional
+        Recording length in s (default: end of the last event or epoch).
+    epoch_s : float
+        Hypnogram epoch length in s.
+    stem : str, optional
+        File-name stem for :meth:`PLMResult.to_dir`.
+    **overrides
+        Rule parameters to override, e.g. ``imi_min_s=5``.
+
+    Returns
+    -------
+    PLMResult
+        Candidate LMs, monolateral LMs and the summary.
+
+    Examples
+    --------
+    >>> import pandas as pd, plm
+    >>> lms = pd.DataFrame({"onset": [60, 80, 100, 120], "duration": 1.0, "side": "left"})
+    >>> res = plm.score_events(lms, hypnogram=["N2"] * 10)
+    >>> res.summary["n_plms"]
+    4
+    """
+    if isinstance(movements, NightEvents):
+        events = movements
+    elif isinstance(movements, pd.DataFrame):
+        events = NightEvents(movements=movements.copy())
+        stem = stem or "night"
+    else:
+        from plm.io.annotations import load_night_events
+
+        paths = [movements] if isinstance(movements, (str, os.PathLike)) else list(movements)
+        events = load_night_events(paths, recording_duration_s=recording_duration_s)
+        stem = stem or _stem_of(paths[0])
+    if hypnogram is not None:
+        if isinstance(hypnogram, (str, os.PathLike)):
+            from plm.io.annotations import load_night_events
+
+            hyp_events = load_night_events([hypnogram])
+            if hyp_events.hypnogram is None:
+                raise InputError("no sleep stages found", source=str(hypnogram))
+            events.hypnogram = hyp_events.hypnogram
+            events.sources.extend(hyp_events.sources)
+        else:
+            events.hypnogram = as_hypnogram(hypnogram, epoch_s=epoch_s)
+    if respiratory is not None:
+        events.respiratory = _as_intervals(respiratory, ("type",), "respiratory")
+    if arousals is not None:
+        events.arousals = _as_intervals(arousals, (), "arousal")
+    if lights_off_s is not None:
+        events.lights_off_s = float(lights_off_s)
+    if lights_on_s is not None:
+        events.lights_on_s = float(lights_on_s)
+    if recording_duration_s is not None:
+        events.recording_duration_s = float(recording_duration_s)
+    return score_night(events, rules, age_group=age_group, stem=stem or "night", **overrides)
+
+
+def _stem_of(path: PathLike) -> str:
+    name = Path(path).name
+    for suffix in (".edf", ".bdf", ".tsv", ".csv", ".txt", ".xml", ".json"):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return Path(name).stem
+
+
+def score(
+    path: PathLike,
+    annotations: PathLike | Sequence[PathLike] | None = None,
+    rules: str | RuleProfile = "wasm2016",
+    *,
+    left: str | None = None,
+    right: str | None = None,
+    age_group: str = "adult",
+    allow_poor_signal: bool = False,
+    keep_signals: bool = False,
+    **overrides: Any,
+) -> PLMResult:
+    """Detect leg movements in a recording's leg EMG and score them.
+
+    Parameters
+    ----------
+    path : path
+        EDF, EDF+ (C or D) or BDF recording with tibialis anterior EMG.
+    annotations : path or list of paths, optional
+        Hypnogram/event files; by default the recording's own EDF+ annotations are used.
+    rules : str or RuleProfile
+        Rule profile name or object.
+    left, right : str, optional
+        Leg channel labels, overriding discovery.
+    age_group : {'adult', 'child'}
+        PLMD cut-off.
+    allow_poor_signal : bool
+        Score even when the leg channels fail the EMG checks (the summary then carries
+        the warning).
+    keep_signals : bool
+        Keep the conditioned signals and baselines on the result (for plots).
+    **overrides
+        Rule parameters to override.
+
+    Returns
+    -------
+    PLMResult
+    """
+    from plm.pipeline_score import score_recording
+
+    return score_recording(
+        path,
+        annotations=annotations,
+        rules=get_rules(rules, **overrides),
+        left=left,
+        right=right,
+        age_group=age_group,
+        allow_poor_signal=allow_poor_signal,
+        keep_signals=keep_signals,
+    )
+
+
+def file_source(path: PathLike) -> dict[str, str]:
+    """Provenance record of an input file."""
+    return {"file": Path(path).name, "sha256": sha256_file(path)}

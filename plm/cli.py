@@ -1,0 +1,211 @@
+"""Command line: ``plm score``, ``plm score-events``, ``plm rules`` and the pipelines.
+
+A thin shell over the library: it parses arguments, calls one function, prints one
+line per result and turns expected errors into one-line messages with exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from plm._version import __version__
+from plm.events import InputError
+from plm.rules import PROFILES, get_rules, parse_overrides
+
+logger = logging.getLogger("plm")
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _add_rules_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--rules",
+        default="wasm2016",
+        choices=sorted(PROFILES),
+        help="rule profile (default wasm2016)",
+    )
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a rule parameter, e.g. --set imi_min_s=5 (repeatable; see `plm rules`)",
+    )
+    p.add_argument(
+        "--age-group",
+        default="adult",
+        choices=["adult", "child"],
+        help="PLMD cut-off: > 15/h (adult) or > 5/h (child)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``plm`` command."""
+    parser = argparse.ArgumentParser(
+        prog="plm",
+        description="Detect leg movements and score periodic limb movements (WASM 2016 / AASM).",
+    )
+    parser.add_argument("--version", action="version", version=f"plmkit {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("score", help="detect and score leg movements in an EDF/BDF recording")
+    p.add_argument("recording", help="EDF, EDF+ or BDF file with tibialis anterior EMG")
+    p.add_argument(
+        "--annotations",
+        nargs="+",
+        default=None,
+        help="hypnogram/event file(s); default: the recording's own EDF+ annotations",
+    )
+    p.add_argument("--annotation-format", default=None, help="force the annotation format")
+    p.add_argument("--left", default=None, help="left leg channel label (or 'A-B' bipolar)")
+    p.add_argument("--right", default=None, help="right leg channel label (or 'A-B' bipolar)")
+    p.add_argument(
+        "--allow-poor-signal",
+        action="store_true",
+        help="score even if the leg channels fail the EMG checks (the summary warns)",
+    )
+    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--report", action="store_true", help="also write the PDF/HTML report")
+    _add_rules_args(p)
+
+    p = sub.add_parser("score-events", help="score already-detected leg movements")
+    p.add_argument("events", nargs="+", help="event file(s): TSV/CSV/BIDS, EDF+, vendor exports")
+    p.add_argument("--hypnogram", default=None, help="separate hypnogram file")
+    p.add_argument("--annotation-format", default=None, help="force the annotation format")
+    p.add_argument("--lights-off", type=float, default=None, help="lights off (s from start)")
+    p.add_argument("--lights-on", type=float, default=None, help="lights on (s from start)")
+    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--stem", default=None, help="output file stem (default: the file's)")
+    _add_rules_args(p)
+
+    p = sub.add_parser("rules", help="print a rule profile's parameters")
+    p.add_argument("name", nargs="?", default="wasm2016", choices=sorted(PROFILES))
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE")
+
+    _add_pipeline_commands(sub)
+    return parser
+
+
+def _add_pipeline_commands(sub: argparse._SubParsersAction) -> None:
+    """Register the commands that live in ``pipelines/`` (batch, reports, validation)."""
+    try:
+        from pipelines import register_cli
+    except ImportError:  # pipelines not installed: the library commands still work
+        return
+    register_cli(sub, _add_rules_args)
+
+
+def _print_result(result, out_dir: Path) -> None:
+    s = result.summary
+    if s.get("plms_index") is not None:
+        rate = f"PLMS index {s['plms_index']:.1f}/h, PLMW index " + (
+            f"{s['plmw_index']:.1f}/h" if s.get("plmw_index") is not None else "n/a"
+        )
+    else:
+        rate = f"no hypnogram: {s['plm_rec_index'] or 0:.1f} PLM per hour of recording"
+    print(
+        f"{result.stem}: {s['n_lm']} LMs, {s['n_clm']} CLMs, {s['n_plm']} PLMs; {rate} "
+        f"[{result.rules.name}] -> {out_dir}"
+    )
+    for w in s.get("warnings", []):
+        print(f"  warning: {w}", file=sys.stderr)
+
+
+def _cmd_score_events(args: argparse.Namespace) -> int:
+    from plm.api import score_events
+
+    overrides = parse_overrides(args.overrides)
+    if args.annotation_format:
+        from plm.io.annotations import load_night_events
+
+        events = load_night_events(args.events, format=args.annotation_format)
+        source = events
+    else:
+        source = args.events if len(args.events) > 1 else args.events[0]
+    stem = args.stem or _stem(args.events[0])
+    result = score_events(
+        source,
+        hypnogram=args.hypnogram,
+        rules=args.rules,
+        age_group=args.age_group,
+        lights_off_s=args.lights_off,
+        lights_on_s=args.lights_on,
+        stem=stem,
+        **overrides,
+    )
+    result.to_dir(args.out)
+    _print_result(result, Path(args.out))
+    return EXIT_OK
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    from plm.api import score
+
+    overrides = parse_overrides(args.overrides)
+    result = score(
+        args.recording,
+        annotations=args.annotations,
+        rules=args.rules,
+        left=args.left,
+        right=args.right,
+        age_group=args.age_group,
+        allow_poor_signal=args.allow_poor_signal,
+        keep_signals=args.report,
+        annotation_format=args.annotation_format,
+        **overrides,
+    )
+    result.to_dir(args.out)
+    if args.report:
+        from pipelines.report import write_reports
+
+        write_reports(result, args.out)
+    _print_result(result, Path(args.out))
+    return EXIT_OK
+
+
+def _cmd_rules(args: argparse.Namespace) -> int:
+    profile = get_rules(args.name, **parse_overrides(args.overrides))
+    print(json.dumps(profile.to_dict(), indent=2))
+    return EXIT_OK
+
+
+def _stem(path: str) -> str:
+    from plm.api import _stem_of
+
+    return _stem_of(path)
+
+
+COMMANDS = {"score": _cmd_score, "score-events": _cmd_score_events, "rules": _cmd_rules}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``plm`` command; return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.WARNING - 10 * min(args.verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    handler = COMMANDS.get(args.command) or getattr(args, "handler", None)
+    if handler is None:
+        parser.error(f"unknown command {args.command}")
+    try:
+        return int(handler(args))
+    except InputError as exc:
+        print(f"plm: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (ValueError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        print(f"plm: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("plm: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
