@@ -1,0 +1,274 @@
+"""Load the leg EMG of a recording: the two tibialis channels in µV, plus ECG and segments."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from plm.events import InputError
+from plm.io import edf
+from plm.io.channels import (
+    ChannelProblem,
+    ChannelRef,
+    LegChannels,
+    check_leg_channel,
+    check_leg_data,
+    find_ecg_channel,
+    find_leg_channels,
+)
+from plm.rules import RuleProfile, get_rules
+
+__all__ = ["LegData", "load_legs", "GAP_REASON"]
+
+log = logging.getLogger(__name__)
+
+#: ``reason`` of the gaps between EDF+D segments in :meth:`LegData.gaps_frame`.
+GAP_REASON = "recording gap (EDF+D)"
+
+
+@dataclass
+class LegData:
+    """The leg EMG of one recording, ready for conditioning and detection.
+
+    Attributes
+    ----------
+    path : Path
+        The recording.
+    header : EdfHeader
+        Its header.
+    fs_hz : float
+        Sampling rate of the leg channels, Hz.
+    left_uv, right_uv, merged_uv : ndarray of float32 or None
+        Leg EMG in µV (records concatenated; see ``segments``).  ``merged_uv`` is set only
+        when the file has a single channel for both legs.
+    ecg : ndarray of float32 or None
+        ECG in µV at ``ecg_fs_hz``, when an ECG channel was found.
+    ecg_fs_hz : float or None
+        ECG sampling rate, Hz.
+    segments : ndarray, shape (n, 2)
+        Continuous stretches ``[start_s, end_s)`` in s from the header start time; the
+        sample arrays are these stretches back to back (one for EDF/EDF+C).
+    warnings : list of str
+        Non-fatal problems (and fatal ones when ``allow_poor_signal`` was set).
+    channel_labels : dict
+        ``{"left"|"right"|"merged"|"ecg": label}`` of the channels used.
+    start_datetime : datetime
+        Header start date/time (naive, local clock).
+    duration_s : float
+        End of the last data record, s from the header start time.
+    problems : list of ChannelProblem
+        Every problem found by the channel and data checks.
+    channels : LegChannels
+        The channel references used.
+    """
+
+    path: Path
+    header: edf.EdfHeader
+    fs_hz: float
+    left_uv: np.ndarray | None
+    right_uv: np.ndarray | None
+    merged_uv: np.ndarray | None
+    ecg: np.ndarray | None
+    ecg_fs_hz: float | None
+    segments: np.ndarray
+    warnings: list[str] = field(default_factory=list)
+    channel_labels: dict[str, str] = field(default_factory=dict)
+    start_datetime: datetime | None = None
+    duration_s: float = 0.0
+    problems: list[ChannelProblem] = field(default_factory=list)
+    channels: LegChannels = field(default_factory=LegChannels)
+
+    @property
+    def bilateral(self) -> bool:
+        """True when both a left and a right channel are present."""
+        return self.left_uv is not None and self.right_uv is not None
+
+    def segment_slices(self, fs_hz: float | None = None) -> list[tuple[float, slice]]:
+        """Return ``(start_s, slice)`` per segment for arrays sampled at ``fs_hz``.
+
+        Parameters
+        ----------
+        fs_hz : float, optional
+            Sampling rate of the array to slice (default: the leg rate ``fs_hz``; pass
+            ``ecg_fs_hz`` for the ECG).
+        """
+        fs = self.fs_hz if fs_hz is None else fs_hz
+        lengths = np.rint((self.segments[:, 1] - self.segments[:, 0]) * fs).astype(np.int64)
+        ends = np.cumsum(lengths)
+        starts = ends - lengths
+        return [
+            (float(t0), slice(int(a), int(b)))
+            for t0, a, b in zip(self.segments[:, 0], starts, ends, strict=True)
+        ]
+
+    def gaps_frame(self) -> pd.DataFrame:
+        """Return the gaps between EDF+D segments as ``onset``, ``duration``, ``reason``.
+
+        Returns
+        -------
+        DataFrame
+            One row per gap (s from the header start time); empty for continuous files.
+        """
+        seg = self.segments
+        onset = seg[:-1, 1] if len(seg) > 1 else np.zeros(0)
+        duration = seg[1:, 0] - onset if len(seg) > 1 else np.zeros(0)
+        return pd.DataFrame(
+            {
+                "onset": pd.Series(onset, dtype=float),
+                "duration": pd.Series(duration, dtype=float),
+                "reason": pd.Series([GAP_REASON] * len(onset), dtype=object),
+            }
+        )
+
+
+def _fatal_or_warn(
+    problems: list[ChannelProblem], allow_poor_signal: bool, warnings: list[str], source: str
+) -> None:
+    """Raise on the first fatal problem (unless allowed); log and collect the rest."""
+    for p in problems:
+        if p.fatal and not allow_poor_signal:
+            raise InputError(
+                f"leg channel {p.channel!r}: {p.problem} (use allow_poor_signal to score anyway)",
+                source,
+            )
+        log.warning("%s: leg channel %r: %s", source, p.channel, p.problem)
+        warnings.append(str(p))
+
+
+def _check_pair(header: edf.EdfHeader, ref: ChannelRef, source: str) -> None:
+    """Check that the two signals of a bipolar derivation can be subtracted."""
+    if ref.ref_index is None:
+        return
+    a, b = header.signals[ref.index], header.signals[ref.ref_index]
+    if a.samples_per_record != b.samples_per_record or a.uv_per_unit is None:
+        raise InputError(
+            f"cannot derive {ref.label!r}: the two channels differ in sampling rate or unit",
+            source,
+        )
+    if b.uv_per_unit is None:
+        raise InputError(f"cannot derive {ref.label!r}: {b.label!r} is not a voltage", source)
+
+
+def load_legs(
+    path: str | os.PathLike[str],
+    left: str | None = None,
+    right: str | None = None,
+    rules: RuleProfile | str | None = None,
+    allow_poor_signal: bool = False,
+) -> LegData:
+    """Read the leg EMG channels (and the ECG) of an EDF/EDF+/BDF recording.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The recording.
+    left, right : str, optional
+        Explicit channel labels (or ``"A-B"`` bipolar derivations); see
+        :func:`plm.io.channels.find_leg_channels`.
+    rules : RuleProfile or str, optional
+        Rule profile for the resolution check (default WASM 2016).
+    allow_poor_signal : bool
+        When True, fatal channel problems (piezo-like rate, non-voltage unit, coarse
+        resolution, flat signal) become warnings instead of errors.
+
+    Returns
+    -------
+    LegData
+        Leg EMG in µV (float32), ECG if found, segments and warnings.
+
+    Raises
+    ------
+    InputError
+        For an unreadable file, no leg channel, legs at different sampling rates, or a
+        fatal channel problem (unless ``allow_poor_signal``).
+    """
+    header = edf.read_header(path)
+    source = str(header.path)
+    rules = get_rules(rules) if rules is not None else get_rules()
+    chans = find_leg_channels(header, left=left, right=right)
+    refs = chans.refs
+    warnings: list[str] = []
+    problems: list[ChannelProblem] = []
+    if chans.merged is not None:
+        warnings.append(
+            f"only a single merged leg channel {chans.merged.label!r}: bilateral rules cannot apply"
+        )
+    elif chans.left is None or chans.right is None:
+        missing = "left" if chans.left is None else "right"
+        warnings.append(f"no {missing} leg channel found: bilateral rules cannot apply")
+
+    for ref in refs.values():
+        _check_pair(header, ref, source)
+        found = check_leg_channel(header.signals[ref.index], rules)
+        found = [ChannelProblem(ref.label, p.problem, p.fatal) for p in found]
+        problems.extend(found)
+        _fatal_or_warn(found, allow_poor_signal, warnings, source)
+    rates = {side: header.signals[ref.index].fs_hz for side, ref in refs.items()}
+    if len(set(rates.values())) > 1:
+        raise InputError(
+            "leg channels have different sampling rates: "
+            + ", ".join(f"{refs[s].label!r} {fs:g} Hz" for s, fs in rates.items()),
+            source,
+        )
+    fs_hz = next(iter(rates.values()))
+
+    ecg_index = find_ecg_channel(header)
+    needed = sorted(
+        {i for r in refs.values() for i in (r.index, r.ref_index) if i is not None}
+        | ({ecg_index} if ecg_index is not None else set())
+    )
+    arrays = dict(zip(needed, edf.read_signals(header, needed), strict=True))
+
+    legs: dict[str, np.ndarray] = {}
+    for side, ref in refs.items():
+        x = arrays[ref.index]
+        if ref.ref_index is not None:
+            x = x - arrays[ref.ref_index]
+            ref_sig = header.signals[ref.ref_index]
+        else:
+            ref_sig = None
+        found = check_leg_data(x, header.signals[ref.index], ref_sig)
+        found = [ChannelProblem(ref.label, p.problem, p.fatal) for p in found]
+        problems.extend(found)
+        _fatal_or_warn(found, allow_poor_signal, warnings, source)
+        legs[side] = x
+
+    labels = {side: ref.label for side, ref in refs.items()}
+    ecg = ecg_fs = None
+    if ecg_index is not None:
+        ecg = arrays[ecg_index]
+        ecg_fs = header.signals[ecg_index].fs_hz
+        labels["ecg"] = header.signals[ecg_index].label
+    segs = edf.segments(header)
+    duration = float(segs[-1, 1]) if len(segs) else 0.0
+    log.info(
+        "%s: legs %s at %g Hz, %d segment(s), %.0f s",
+        source,
+        labels,
+        fs_hz,
+        len(segs),
+        duration,
+    )
+    return LegData(
+        path=header.path,
+        header=header,
+        fs_hz=float(fs_hz),
+        left_uv=legs.get("left"),
+        right_uv=legs.get("right"),
+        merged_uv=legs.get("merged"),
+        ecg=ecg,
+        ecg_fs_hz=ecg_fs,
+        segments=segs,
+        warnings=warnings,
+        channel_labels=labels,
+        start_datetime=header.start_datetime,
+        duration_s=duration,
+        problems=problems,
+        channels=chans,
+    )
