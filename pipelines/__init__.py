@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import logging
 from collections.abc import Callable
 
@@ -35,7 +36,7 @@ def register_cli(
                 raise
             continue
         func = getattr(module, func_name)
-        try:
+        if len(inspect.signature(func).parameters) >= 2:
             func(sub, add_rules_args)
-        except TypeError:
+        else:
             func(sub)
