@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from plm._util import sha256_file
-from plm.engine import apply_rules
+from plm.engine import apply_rules, union_intervals
 from plm.events import STAGES, Hypnogram, InputError, NightEvents, empty_intervals
 from plm.metrics import compute_summary
 from plm.results import PLMResult, provenance
@@ -221,9 +221,15 @@ def score(
     age_group: str = "adult",
     allow_poor_signal: bool = False,
     keep_signals: bool = False,
+    annotation_format: str | None = None,
     **overrides: Any,
 ) -> PLMResult:
     """Detect leg movements in a recording's leg EMG and score them.
+
+    Pipeline: read the two leg channels at their native rate (:mod:`plm.io`) →
+    condition and rectify (:mod:`plm.signal`) → adaptive baseline and LM detection per
+    leg and per continuous segment (:mod:`plm.detect`) → rules (:mod:`plm.engine`) →
+    metrics (:mod:`plm.metrics`).
 
     Parameters
     ----------
@@ -234,33 +240,123 @@ def score(
     rules : str or RuleProfile
         Rule profile name or object.
     left, right : str, optional
-        Leg channel labels, overriding discovery.
+        Leg channel labels (or ``"A-B"`` for a bipolar pair), overriding discovery.
     age_group : {'adult', 'child'}
         PLMD cut-off.
     allow_poor_signal : bool
         Score even when the leg channels fail the EMG checks (the summary then carries
         the warning).
     keep_signals : bool
-        Keep the conditioned signals and baselines on the result (for plots).
+        Keep the rectified signals and baselines on ``result.signals`` (for plots).
+    annotation_format : str, optional
+        Force the format of ``annotations``.
     **overrides
         Rule parameters to override.
 
     Returns
     -------
     PLMResult
-    """
-    from plm.pipeline_score import score_recording
+        With ``.movements`` holding the detected monolateral LMs (``onset``,
+        ``duration``, ``side``, ``peak_uv``, ``area_uv_s``).
 
-    return score_recording(
-        path,
-        annotations=annotations,
-        rules=get_rules(rules, **overrides),
-        left=left,
-        right=right,
-        age_group=age_group,
-        allow_poor_signal=allow_poor_signal,
-        keep_signals=keep_signals,
+    Notes
+    -----
+    Leg EMG that is unscorable on either leg (resting baseline above
+    ``unscorable_baseline_uv``) is cut out of the analysis on both legs: bilateral rules
+    cannot be applied there, so the stretch counts in no denominator and breaks series
+    (reported as ``unscorable_h``).  Gaps of an EDF+D file are handled the same way.
+    """
+    from plm.detect import detect_leg
+    from plm.io.annotations import load_night_events
+    from plm.io.recording import load_legs
+
+    profile = get_rules(rules, **overrides)
+    legs = load_legs(
+        path, left=left, right=right, rules=profile, allow_poor_signal=allow_poor_signal
     )
+    src = str(path)
+    if annotations:
+        ann_paths = [annotations] if isinstance(annotations, (str, os.PathLike)) else annotations
+        events = load_night_events(
+            list(ann_paths),
+            start_datetime=legs.start_datetime,
+            recording_duration_s=legs.duration_s,
+            format=annotation_format,
+        )
+    elif legs.header.annotation_indices:
+        events = load_night_events(
+            [path], start_datetime=legs.start_datetime, recording_duration_s=legs.duration_s
+        )
+        events.sources = []  # the recording itself is listed below
+    else:
+        events = NightEvents()
+    if events.movements is not None and len(events.movements):
+        events.warnings.append(
+            f"{len(events.movements)} leg-movement annotations in the input were ignored: "
+            "movements are detected from the EMG"
+        )
+    events.recording_duration_s = legs.duration_s
+    events.start_datetime = legs.start_datetime.isoformat() if legs.start_datetime else None
+    events.sources.insert(0, file_source(path))
+    events.warnings.extend(legs.warnings)
+    if legs.merged_uv is not None:
+        events.warnings.append(
+            "single merged-legs channel: bilateral rules cannot apply, every LM is 'merged'"
+        )
+
+    movements, unscorable, signals = [], [], {}
+    for side, x in (("left", legs.left_uv), ("right", legs.right_uv), ("merged", legs.merged_uv)):
+        if x is None:
+            continue
+        for t0, sl, ecg in _segment_slices(legs, len(x)):
+            det = detect_leg(x[sl], legs.fs_hz, profile, ecg=ecg, ecg_fs_hz=legs.ecg_fs_hz, t0_s=t0)
+            mv = det.movements.copy()
+            mv["side"] = side
+            movements.append(mv)
+            if len(det.unscorable):
+                unscorable.append(det.unscorable[["onset", "duration"]])
+            if keep_signals:
+                signals.setdefault(side, []).append(det)
+    mv = pd.concat(movements, ignore_index=True) if movements else None
+    if mv is None or mv.empty:
+        from plm.events import empty_movements
+
+        mv = empty_movements()
+    events.movements = mv.sort_values(["onset", "side"], kind="stable").reset_index(drop=True)
+    gap_tables = [events.gaps, legs.gaps_frame()]
+    if unscorable:
+        u = union_intervals(pd.concat(unscorable, ignore_index=True))
+        u["reason"] = "unscorable leg EMG"
+        gap_tables.append(u)
+    events.gaps = (
+        pd.concat([g for g in gap_tables if len(g)], ignore_index=True)
+        if any(len(g) for g in gap_tables)
+        else events.gaps
+    )
+    logger.info("%s: %d monolateral LMs detected", src, len(events.movements))
+    result = score_night(events, profile, age_group=age_group, stem=_stem_of(path))
+    result.summary["channels"] = legs.channel_labels
+    result.summary["fs_hz"] = legs.fs_hz
+    result.summary["bilateral_rules_applicable"] = legs.merged_uv is None
+    result.signals = signals
+    return result
+
+
+def _segment_slices(legs: Any, n_samples: int):
+    """Yield (segment start s, leg sample slice, ECG piece or None) per continuous segment."""
+    fs = legs.fs_hz
+    seg = np.asarray(legs.segments, dtype=float).reshape(-1, 2)
+    if len(seg) == 0:
+        seg = np.array([[0.0, n_samples / fs]])
+    lengths = np.rint((seg[:, 1] - seg[:, 0]) * fs).astype(np.int64)
+    starts = np.r_[0, np.cumsum(lengths)[:-1]]
+    for (t0, _), a, n in zip(seg, starts, lengths, strict=True):
+        ecg = None
+        if legs.ecg is not None and legs.ecg_fs_hz:
+            e_a = int(round(a / fs * legs.ecg_fs_hz))
+            e_n = int(round(n / fs * legs.ecg_fs_hz))
+            ecg = legs.ecg[e_a : e_a + e_n]
+        yield float(t0), slice(int(a), int(min(a + n, n_samples))), ecg
 
 
 def file_source(path: PathLike) -> dict[str, str]:

@@ -28,7 +28,14 @@ import pandas as pd
 from plm.events import SLEEP_STAGES, InputError, NightEvents
 from plm.rules import RuleProfile
 
-__all__ = ["EPS_S", "EngineOutput", "apply_rules", "analysis_intervals", "find_series"]
+__all__ = [
+    "EPS_S",
+    "EngineOutput",
+    "apply_rules",
+    "analysis_intervals",
+    "find_series",
+    "union_intervals",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -631,6 +638,20 @@ def apply_rules(events: NightEvents, rules: RuleProfile) -> EngineOutput:
         respiratory_with_clm=resp_with_clm,
         n_respiratory=len(resp),
     )
+
+
+def union_intervals(table: pd.DataFrame) -> pd.DataFrame:
+    """Merge overlapping ``onset``/``duration`` intervals into disjoint ones."""
+    if table.empty:
+        return table[["onset", "duration"]].copy()
+    t = table.sort_values("onset")
+    on = t["onset"].to_numpy(float)
+    off = on + t["duration"].to_numpy(float)
+    run_max = np.maximum.accumulate(off)
+    new = np.r_[True, on[1:] > run_max[:-1]]
+    starts = np.flatnonzero(new)
+    ends = np.maximum.reduceat(off, starts)
+    return pd.DataFrame({"onset": on[starts], "duration": ends - on[starts]})
 
 
 def sleep_mask(stage: pd.Series | np.ndarray) -> np.ndarray:

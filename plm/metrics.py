@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from plm.engine import EPS_S, EngineOutput
+from plm.engine import EPS_S, EngineOutput, union_intervals
 from plm.events import SLEEP_STAGES, NightEvents
 from plm.rules import RuleProfile
 
@@ -148,13 +148,12 @@ def compute_summary(
     unscorable_h = 0.0
     if len(gaps):
         is_unscorable = gaps["reason"].astype(str).str.contains("unscorable", case=False)
+        u = union_intervals(gaps[is_unscorable.to_numpy(bool)])
         # only the part inside the analysis window counts
-        g_on = gaps["onset"].to_numpy(float)
-        g_off = g_on + gaps["duration"].to_numpy(float)
-        inside = np.clip(
-            np.minimum(g_off, engine.window[1]) - np.maximum(g_on, engine.window[0]), 0, None
-        )
-        unscorable_h = float(inside[is_unscorable.to_numpy(bool)].sum()) / 3600.0
+        u_on = u["onset"].to_numpy(float)
+        u_off = u_on + u["duration"].to_numpy(float)
+        inside = np.minimum(u_off, engine.window[1]) - np.maximum(u_on, engine.window[0])
+        unscorable_h = float(np.clip(inside, 0, None).sum()) / 3600.0
 
     s: dict[str, Any] = {}
     hyp = events.hypnogram
