@@ -222,6 +222,7 @@ def score(
     allow_poor_signal: bool = False,
     keep_signals: bool = False,
     annotation_format: str | None = None,
+    n_threads: int = 2,
     **overrides: Any,
 ) -> PLMResult:
     """Detect leg movements in a recording's leg EMG and score them.
@@ -250,6 +251,8 @@ def score(
         Keep the rectified signals and baselines on ``result.signals`` (for plots).
     annotation_format : str, optional
         Force the format of ``annotations``.
+    n_threads : int
+        Threads for the per-leg signal processing (use 1 inside parallel batch workers).
     **overrides
         Rule parameters to override.
 
@@ -266,7 +269,7 @@ def score(
     cannot be applied there, so the stretch counts in no denominator and breaks series
     (reported as ``unscorable_h``).  Gaps of an EDF+D file are handled the same way.
     """
-    from plm.detect import detect_leg
+    from plm.detect import detect_legs
     from plm.io.annotations import load_night_events
     from plm.io.recording import load_legs
 
@@ -305,14 +308,20 @@ def score(
         )
 
     movements, unscorable, signals = [], [], {}
-    for side, x in (("left", legs.left_uv), ("right", legs.right_uv), ("merged", legs.merged_uv)):
-        if x is None:
-            continue
-        for t0, sl, ecg in _segment_slices(legs, len(x)):
-            det = detect_leg(x[sl], legs.fs_hz, profile, ecg=ecg, ecg_fs_hz=legs.ecg_fs_hz, t0_s=t0)
-            mv = det.movements.copy()
-            mv["side"] = side
-            movements.append(mv)
+    channels = {"left": legs.left_uv, "right": legs.right_uv, "merged": legs.merged_uv}
+    n_samples = len(next(x for x in channels.values() if x is not None))
+    for t0, sl, ecg in _segment_slices(legs, n_samples):
+        mv, detections = detect_legs(
+            {side: x[sl] for side, x in channels.items() if x is not None},
+            legs.fs_hz,
+            profile,
+            ecg=ecg,
+            ecg_fs_hz=legs.ecg_fs_hz,
+            t0_s=t0,
+            n_threads=n_threads,
+        )
+        movements.append(mv)
+        for side, det in detections.items():
             if len(det.unscorable):
                 unscorable.append(det.unscorable[["onset", "duration"]])
             if keep_signals:

@@ -47,6 +47,11 @@ class RuleProfile:
     offset_above_baseline_uv: float = 2.0  # LM end: start of >= 0.5 s not above rest + 2 uV
     offset_quiet_s: float = 0.5
     unscorable_baseline_uv: float = 15.0  # baseline above this: leg EMG not scorable
+    envelope_s: float = 0.1  # moving mean of the rectified EMG compared with the
+    # thresholds (0 = the literal per-sample rule; see plm.detect for why 0.1 s)
+    unscorable_min_s: float = 30.0  # raised EMG lasting longer than this is noise, not LMs
+    unscorable_merge_gap_s: float = 5.0  # unscorable stretches closer than this merge
+    elevated_floor_uv: float = 10.0  # above this resting floor a stretch gets its own baseline
     morphology_rule: bool = True  # WASM 2016 computer-scoring rule, section 3.2
     morphology_window_s: float = 0.5  # running median must exceed rest + 2 uV somewhere
     min_amplitude_rule: bool = False  # AASM 2007 A.3 (peak >= rest + 8 uV)
