@@ -111,3 +111,30 @@ def test_rules_command_prints_profile(capsys):
     assert main(["rules", "aasm2007"]) == 0
     profile = json.loads(capsys.readouterr().out)
     assert profile["imi_min_s"] == 5.0 and profile["min_amplitude_rule"] is True
+
+
+def test_score_events_reads_an_edf_plus_annotation_file(tmp_path):
+    """Issue 2 item 5: scored LMs in an EDF+ annotation file (e.g. exported by PSG software)."""
+    from datetime import datetime
+
+    from plm.io.edf import write_edf
+
+    onsets = [100.0, 120.0, 140.0, 160.0, 300.0]
+    ann = pd.DataFrame(
+        {
+            "onset": [30.0 * k for k in range(40)] + onsets,
+            "duration": [30.0] * 40 + [1.0] * 5,
+            "description": ["Sleep stage 2"] * 40
+            + ["Limb movement - left", "Limb Movement (Right)", "LM left", "Leg movement R",
+               "LM right"],
+        }
+    )  # fmt: skip
+    path = tmp_path / "scored.edf"
+    write_edf(path, [], datetime(2026, 3, 1, 23, 0), annotations=ann, record_duration_s=30.0)
+    out = tmp_path / "o"
+    assert main(["score-events", str(path), "--out", str(out)]) == 0
+    s = json.loads((out / "scored_summary.json").read_text())
+    cand = pd.read_csv(out / "scored_candidates.tsv", sep="\t")
+    assert cand["onset"].tolist() == onsets
+    assert cand["side"].tolist() == ["left", "right", "left", "right", "right"]
+    assert s["n_plms"] == 4 and s["tst_h"] == pytest.approx(40 * 30 / 3600)
