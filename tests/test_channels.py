@@ -311,7 +311,7 @@ def test_load_legs_subtracts_bipolar_pairs(tmp_path):
 
 def test_load_legs_fatal_problem_raises_unless_allowed(tmp_path):
     path, _ = _night(tmp_path, ["Leg L", "Leg R"], fs=(64.0,), unit="uV")
-    with pytest.raises(InputError, match="leg channel 'Leg L': not EMG-like") as err:
+    with pytest.raises(InputError, match="leg channels 'Leg L', 'Leg R': not EMG-like") as err:
         load_legs(path)
     assert "night.edf" in str(err.value)
     data = load_legs(path, allow_poor_signal=True)
@@ -320,7 +320,7 @@ def test_load_legs_fatal_problem_raises_unless_allowed(tmp_path):
 
 
 def test_load_legs_nox_resolution_is_fatal():
-    with pytest.raises(InputError, match="'Left Leg': digital resolution 31.25 µV"):
+    with pytest.raises(InputError, match="'Left Leg', 'Right Leg': digital resolution 31.25 µV"):
         load_legs(NOX)
     data = load_legs(NOX, allow_poor_signal=True)
     assert data.channel_labels["left"] == "Left Leg" and data.fs_hz == 200.0

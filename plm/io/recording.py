@@ -130,14 +130,27 @@ class LegData:
 def _fatal_or_warn(
     problems: list[ChannelProblem], allow_poor_signal: bool, warnings: list[str], source: str
 ) -> None:
-    """Raise on the first fatal problem (unless allowed); log and collect the rest."""
+    """Raise on fatal problems (unless allowed), naming every channel; collect the rest.
+
+    Channels with the same problem are named together, so the one-line error tells the
+    whole story (e.g. both legs stored at 31.25 µV per step).
+    """
+    fatal = [p for p in problems if p.fatal]
+    if fatal and not allow_poor_signal:
+        by_problem: dict[str, list[str]] = {}
+        for p in fatal:
+            by_problem.setdefault(p.problem, []).append(repr(p.channel))
+        text = "; ".join(
+            f"leg channel{'s' if len(chans) > 1 else ''} {', '.join(chans)}: {problem}"
+            for problem, chans in by_problem.items()
+        )
+        raise InputError(
+            f"{text} (use --allow-poor-signal, or allow_poor_signal=True, to score anyway)",
+            source,
+        )
     for p in problems:
-        if p.fatal and not allow_poor_signal:
-            raise InputError(
-                f"leg channel {p.channel!r}: {p.problem} (use allow_poor_signal to score anyway)",
-                source,
-            )
-        log.warning("%s: leg channel %r: %s", source, p.channel, p.problem)
+        # info, not warning: the warnings are carried in the summary and shown by the CLI
+        log.info("%s: leg channel %r: %s", source, p.channel, p.problem)
         warnings.append(str(p))
 
 
@@ -203,12 +216,13 @@ def load_legs(
         missing = "left" if chans.left is None else "right"
         warnings.append(f"no {missing} leg channel found: bilateral rules cannot apply")
 
+    header_problems: list[ChannelProblem] = []
     for ref in refs.values():
         _check_pair(header, ref, source)
         found = check_leg_channel(header.signals[ref.index], rules)
-        found = [ChannelProblem(ref.label, p.problem, p.fatal) for p in found]
-        problems.extend(found)
-        _fatal_or_warn(found, allow_poor_signal, warnings, source)
+        header_problems += [ChannelProblem(ref.label, p.problem, p.fatal) for p in found]
+    problems.extend(header_problems)
+    _fatal_or_warn(header_problems, allow_poor_signal, warnings, source)
     rates = {side: header.signals[ref.index].fs_hz for side, ref in refs.items()}
     if len(set(rates.values())) > 1:
         raise InputError(
@@ -226,6 +240,7 @@ def load_legs(
     arrays = dict(zip(needed, edf.read_signals(header, needed), strict=True))
 
     legs: dict[str, np.ndarray] = {}
+    data_problems: list[ChannelProblem] = []
     for side, ref in refs.items():
         x = arrays[ref.index]
         if ref.ref_index is not None:
@@ -234,10 +249,10 @@ def load_legs(
         else:
             ref_sig = None
         found = check_leg_data(x, header.signals[ref.index], ref_sig)
-        found = [ChannelProblem(ref.label, p.problem, p.fatal) for p in found]
-        problems.extend(found)
-        _fatal_or_warn(found, allow_poor_signal, warnings, source)
+        data_problems += [ChannelProblem(ref.label, p.problem, p.fatal) for p in found]
         legs[side] = x
+    problems.extend(data_problems)
+    _fatal_or_warn(data_problems, allow_poor_signal, warnings, source)
 
     labels = {side: ref.label for side, ref in refs.items()}
     ecg = ecg_fs = None
