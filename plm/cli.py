@@ -146,8 +146,13 @@ def _cmd_score_events(args: argparse.Namespace) -> int:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
+    from plm.actigraphy import is_accelerometry
     from plm.api import score
 
+    if is_accelerometry(args.recording):  # ankle accelerometry: same contract, own detector
+        from pipelines.actigraphy_cli import cmd_score_accel
+
+        return cmd_score_accel(args)
     overrides = parse_overrides(args.overrides)
     result = score(
         args.recording,

@@ -1,0 +1,222 @@
+"""Command line of ankle actigraphy and the SIT: ``plm score-accel`` and ``plm sit``.
+
+``plm score-accel FILE [--right FILE] [--diary CSV] --out DIR``: score every night of an
+accelerometry file (EDF/BDF with ankle x/y/z channels, CSV, Axivity ``.cwa``); see
+:mod:`plm.actigraphy`.  ``plm sit RECORDING --window START DURATION [--window ...]
+--out DIR``: the suggested immobilization test (:mod:`plm.sit`).
+
+:func:`cmd_score_accel` also accepts the namespace of ``plm score`` (``recording``,
+``out``, ``rules``, ``overrides``, ``age_group``, ``report``, ``annotations``), so
+``plm score`` can hand an accelerometry file over to it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from plm.events import InputError
+from plm.rules import parse_overrides
+
+__all__ = ["add_parsers", "cmd_score_accel", "cmd_sit"]
+
+logger = logging.getLogger(__name__)
+
+
+def _parse_lights(value: str | None, start: Any, source: str) -> float | None:
+    if value is None:
+        return None
+    from plm.sit import parse_start
+
+    return parse_start(value, start, source)
+
+
+def cmd_score_accel(args: argparse.Namespace) -> int:
+    """Run ``plm score-accel`` (or ``plm score`` on an accelerometry file); exit code."""
+    from plm.actigraphy import get_accel_rules, load_accel, read_diary, score_accel_data
+
+    recording = args.recording
+    right = getattr(args, "right_file", None)
+    diary = getattr(args, "diary", None)
+    # `plm score --annotations`: a diary CSV (date, lights_off, lights_on) is accepted
+    for extra in getattr(args, "annotations", None) or []:
+        try:
+            read_diary(extra)
+        except InputError:
+            raise InputError(
+                "for accelerometry, --annotations takes a sleep diary CSV "
+                "(date,lights_off,lights_on)",
+                str(extra),
+            ) from None
+        diary = extra
+    for name in ("left", "right"):
+        if getattr(args, name, None):
+            logger.warning("--%s names EMG channels and is ignored for accelerometry", name)
+    accel_rules = get_accel_rules(None, **parse_overrides(getattr(args, "accel_overrides", [])))
+    data = load_accel(
+        recording,
+        right,
+        side=getattr(args, "side", None),
+        units=getattr(args, "units", None),
+        fs_hz=getattr(args, "fs", None),
+    )
+    lights = None
+    off = _parse_lights(getattr(args, "lights_off", None), data.start_datetime, recording)
+    on = _parse_lights(getattr(args, "lights_on", None), data.start_datetime, recording)
+    if (off is None) != (on is None):
+        raise InputError("give both --lights-off and --lights-on", recording)
+    if off is not None and on is not None:
+        if on <= off:
+            on += 86400.0
+        lights = (off, on)
+    result = score_accel_data(
+        data,
+        args.rules,
+        accel_rules=accel_rules,
+        age_group=getattr(args, "age_group", "adult"),
+        diary=diary,
+        lights=lights,
+        stem=getattr(args, "stem", None),
+        **parse_overrides(getattr(args, "overrides", [])),
+    )
+    result.to_dir(args.out, report=bool(getattr(args, "report", False)))
+    print(f"{result.describe()}\n-> {Path(args.out)}")
+    stats = result.multinight_stats.get("plm_index_tib", {})
+    if len(result.nights) > 1 and stats.get("mean") is not None:
+        cv = stats.get("cv")
+        print(
+            f"{result.stem}: {len(result.nights)} nights, PLM index (time in bed) mean "
+            f"{stats['mean']:.1f}/h, SD {stats['sd']:.1f}"
+            + (f", CV {cv:.2f}" if cv is not None else "")
+        )
+    for w in {w for n in result.nights for w in n.result.summary.get("warnings", [])}:
+        print(f"  warning: {w}", file=sys.stderr)
+    return 0
+
+
+def cmd_sit(args: argparse.Namespace) -> int:
+    """Run ``plm sit``; exit code."""
+    from plm.sit import score_sit
+
+    result = score_sit(
+        args.recording,
+        windows=[tuple(w) for w in (args.window or [])] or None,
+        annotations=args.sit_annotations,
+        ratings=args.ratings,
+        ratings_relative=args.ratings_relative,
+        rules=args.rules,
+        age_group=args.age_group,
+        left=args.left,
+        right=args.right,
+        allow_poor_signal=args.allow_poor_signal,
+        stem=args.stem,
+        **parse_overrides(args.overrides),
+    )
+    result.to_dir(args.out)
+    print(f"{result.describe()}\n-> {Path(args.out)}")
+    for w in result.warnings:
+        print(f"  warning: {w}", file=sys.stderr)
+    return 0
+
+
+def add_parsers(
+    sub: argparse._SubParsersAction,
+    add_rules_args: Callable[[argparse.ArgumentParser], None] | None = None,
+) -> None:
+    """Add ``score-accel`` and ``sit`` to the ``plm`` command line."""
+    p = sub.add_parser(
+        "score-accel",
+        help="detect and score leg movements in ankle accelerometry (EDF, CSV, Axivity .cwa)",
+        description=(
+            "Score periodic leg movements in ankle accelerometry, night by night "
+            "(noon to noon). Rates are per hour of time in bed (plm_index_tib), never a "
+            "PLMS index."
+        ),
+    )
+    p.add_argument("recording", help="EDF/BDF, CSV or .cwa file (the left ankle with --right)")
+    p.add_argument("--right", dest="right_file", default=None, help="right-ankle file")
+    p.add_argument(
+        "--side",
+        choices=["left", "right"],
+        default=None,
+        help="side of a single-ankle file whose labels do not say",
+    )
+    p.add_argument(
+        "--diary", default=None, help="sleep diary CSV: date,lights_off,lights_on (clock times)"
+    )
+    p.add_argument(
+        "--lights-off",
+        default=None,
+        help="lights off (HH:MM[:SS] or s from the start), single night",
+    )
+    p.add_argument("--lights-on", default=None, help="lights on (HH:MM[:SS] or s)")
+    p.add_argument("--units", default=None, help="CSV unit: g, mg or m/s2 (default: detected)")
+    p.add_argument("--fs", type=float, default=None, help="CSV sampling rate without time column")
+    p.add_argument(
+        "--accel-set",
+        dest="accel_overrides",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override an accelerometer parameter, e.g. onset_above_rest_g=0.05",
+    )
+    p.add_argument("--stem", default=None, help="output stem (default: the file name)")
+    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--report", action="store_true", help="also write a report per night")
+    if add_rules_args is not None:
+        add_rules_args(p)
+    else:  # pragma: no cover - standalone use
+        p.add_argument("--rules", default="wasm2016")
+        p.add_argument("--set", dest="overrides", action="append", default=[])
+        p.add_argument("--age-group", default="adult", choices=["adult", "child"])
+    p.set_defaults(handler=cmd_score_accel)
+
+    p = sub.add_parser(
+        "sit",
+        help="score a suggested immobilization test (SIT / m-SIT) in a recording",
+        description=(
+            "Score SIT windows (spec section 7): LMs 0.5-10 s, IMI 4-90 s, >= 4 per series, "
+            "all wake; SIT PLM index per hour of test, 10-min blocks, > 40/h cut-off."
+        ),
+    )
+    p.add_argument("recording", help="EDF/BDF with leg EMG (or ankle accelerometry)")
+    p.add_argument(
+        "--window",
+        nargs=2,
+        action="append",
+        metavar=("START", "DURATION"),
+        help="START as HH:MM[:SS] (recording clock) or seconds; DURATION in "
+        "minutes or 60min/3600s/1h (repeat for an m-SIT)",
+    )
+    p.add_argument(
+        "--annotations",
+        dest="sit_annotations",
+        default=None,
+        help="file with 'SIT start'/'SIT end' annotations (default: the EDF+'s)",
+    )
+    p.add_argument("--ratings", default=None, help="discomfort ratings CSV: time, 0-100")
+    p.add_argument(
+        "--ratings-relative",
+        action="store_true",
+        help="numeric rating times are s from the window start (one window)",
+    )
+    p.add_argument("--left", default=None, help="left leg channel label")
+    p.add_argument("--right", default=None, help="right leg channel label")
+    p.add_argument(
+        "--allow-poor-signal",
+        action="store_true",
+        help="score even if the leg channels fail the EMG checks",
+    )
+    p.add_argument("--stem", default=None, help="output stem (default: the file name)")
+    p.add_argument("--out", required=True, help="output directory")
+    if add_rules_args is not None:
+        add_rules_args(p)
+    else:  # pragma: no cover - standalone use
+        p.add_argument("--rules", default="wasm2016")
+        p.add_argument("--set", dest="overrides", action="append", default=[])
+        p.add_argument("--age-group", default="adult", choices=["adult", "child"])
+    p.set_defaults(handler=cmd_sit)
