@@ -287,10 +287,10 @@ def score(
             format=annotation_format,
         )
     elif legs.header.annotation_indices:
+        # the recording's own annotations: its source entry (with the hash) is the recording
         events = load_night_events(
             [path], start_datetime=legs.start_datetime, recording_duration_s=legs.duration_s
         )
-        events.sources = []  # the recording itself is listed below
     else:
         events = NightEvents()
     if events.movements is not None and len(events.movements):
@@ -300,7 +300,8 @@ def score(
         )
     events.recording_duration_s = legs.duration_s
     events.start_datetime = legs.start_datetime.isoformat() if legs.start_datetime else None
-    events.sources.insert(0, file_source(path))
+    if not any(s.get("file") == Path(path).name for s in events.sources):
+        events.sources.insert(0, file_source(path))  # hashed once per recording
     events.warnings.extend(legs.warnings)
     if legs.merged_uv is not None:
         events.warnings.append(

@@ -170,7 +170,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     if args.report:
         from pipelines.report import write_reports
 
-        write_reports(result, args.out)
+        write_reports(result, args.out, recording=args.recording)
     _print_result(result, Path(args.out))
     return EXIT_OK
 

@@ -7,7 +7,10 @@ Files written by :meth:`PLMResult.to_dir` for a recording stem ``X``:
 * ``X_movements.tsv``: the monolateral LMs (``onset``, ``duration``, ``side``, and for
   detected movements ``peak_uv``, ``area_uv_s``);
 * ``X_summary.json``: every metric (see :mod:`plm.metrics`) plus ``rules``,
-  ``software``, ``inputs``, ``warnings`` and ``unmapped_labels``.
+  ``software``, ``inputs``, ``warnings`` and ``unmapped_labels``;
+* ``X_stages.tsv`` (hypnogram epochs, when there is a hypnogram) and ``X_gaps.tsv``
+  (stretches not scored: EDF+D gaps, unscorable leg EMG), so that a result folder can be
+  read back for reports and review files without the recording.
 
 Each file is written to a temporary name and renamed, the summary last, so a summary on
 disk means the set is complete.
@@ -34,6 +37,8 @@ __all__ = ["PLMResult", "to_jsonable", "read_result_dir"]
 SUMMARY_SUFFIX = "_summary.json"
 CANDIDATES_SUFFIX = "_candidates.tsv"
 MOVEMENTS_SUFFIX = "_movements.tsv"
+STAGES_SUFFIX = "_stages.tsv"
+GAPS_SUFFIX = "_gaps.tsv"
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -100,13 +105,57 @@ class PLMResult:
         row = {k: v for k, v in self.summary.items() if not isinstance(v, (dict, list))}
         return pd.DataFrame([row], index=pd.Index([self.stem], name="recording"))
 
+    # --- figures (matplotlib, no pyplot state; see plm.plotting) ---------------------
+
+    def _time_axis(self) -> dict[str, Any]:
+        rec_h = self.summary.get("recording_h")
+        return {
+            "duration_s": rec_h * 3600.0 if rec_h is not None else None,
+            "start_datetime": self.summary.get("start_datetime"),
+            "gaps": self.events.gaps,
+        }
+
+    def plot_night(self, figsize: tuple[float, float] = (11, 4)) -> Any:
+        """Hypnogram above the LM raster on one time axis; returns a new Figure."""
+        from plm import plotting
+
+        return plotting.plot_night(self, figsize=figsize)
+
+    def plot_hypnogram(self, ax: Any = None) -> Any:
+        """Draw the hypnogram (W at the top, R highlighted, unscorable hatched)."""
+        from plm import plotting
+
+        return plotting.plot_hypnogram(self.events.hypnogram, ax, **self._time_axis())
+
+    def plot_raster(self, ax: Any = None) -> Any:
+        """Draw the LM raster: left/right/bilateral, PLMs, CLMr and arousal marks."""
+        from plm import plotting
+
+        return plotting.plot_lm_raster(self.candidates, ax, **self._time_axis())
+
+    def plot_imi_histograms(self, axes: tuple[Any, Any] | None = None) -> tuple[Any, Any]:
+        """Draw the 2-s linear and 0.1-ln IMI histograms (spec §3.9)."""
+        from plm import plotting
+
+        return plotting.plot_imi_histograms(
+            self.summary, axes, imi_min_s=self.rules.imi_min_s, imi_max_s=self.rules.imi_max_s
+        )
+
+    def plot_stage_indices(self, ax: Any = None) -> Any:
+        """Bar chart of the PLM index per stage and the PLMW index."""
+        from plm import plotting
+
+        return plotting.plot_stage_indices(self.summary, ax)
+
     def to_dir(self, out_dir: str | Path, stem: str | None = None) -> dict[str, Path]:
         """Write the three output files into ``out_dir`` (created if needed).
 
         Returns
         -------
         dict
-            ``candidates``, ``movements``, ``summary`` → written paths.
+            ``candidates``, ``movements``, ``summary``, ``gaps`` (and ``stages``) →
+            written paths.  The summary is written last: its presence means the set is
+            complete.
         """
         stem = stem or self.stem
         out = Path(out_dir)
@@ -118,6 +167,12 @@ class PLMResult:
         }
         write_tsv(self.candidates, paths["candidates"])
         write_tsv(self.movements, paths["movements"])
+        if self.events.hypnogram is not None:
+            paths["stages"] = out / f"{stem}{STAGES_SUFFIX}"
+            write_tsv(self.events.hypnogram.to_frame(), paths["stages"])
+        paths["gaps"] = out / f"{stem}{GAPS_SUFFIX}"
+        gaps = self.events.gaps
+        write_tsv(gaps.reindex(columns=["onset", "duration", "reason"]), paths["gaps"])
         with atomic_write(paths["summary"], "w", encoding="utf-8") as fh:
             json.dump(to_jsonable(self.summary), fh, indent=2, ensure_ascii=False)
             fh.write("\n")

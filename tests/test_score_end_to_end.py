@@ -35,7 +35,15 @@ def test_readme_sample_night_scores_and_matches_its_truth(tmp_path, capsys):
     out = tmp_path / "results"
     assert main(["score", str(SAMPLE), "--out", str(out)]) == 0
     files = sorted(p.name for p in out.iterdir())
-    assert files == ["night01_candidates.tsv", "night01_movements.tsv", "night01_summary.json"]
+    assert files == [
+        "night01_candidates.tsv",
+        "night01_gaps.tsv",
+        "night01_movements.tsv",
+        "night01_stages.tsv",
+        "night01_summary.json",
+    ]
+    gaps = pd.read_csv(out / "night01_gaps.tsv", sep="\t")
+    assert (gaps["reason"] == "unscorable leg EMG").sum() >= 1
     mv = pd.read_csv(out / "night01_movements.tsv", sep="\t")
     assert {"onset", "duration", "side", "peak_uv", "area_uv_s"} <= set(mv.columns)
     truth = pd.read_csv(TRUTH, sep="\t")

@@ -1,0 +1,963 @@
+"""Reports of scored nights: one-page PDF and self-contained HTML, and a cohort report.
+
+Per night (:func:`write_reports`), ``<stem>_report.pdf`` (A4 portrait, one page) and
+``<stem>_report.html`` (figures embedded as base64 PNG, inline CSS, no external
+resource) show
+
+* the hypnogram (W, R, N1, N2, N3 from top to bottom, REM highlighted) above the LM
+  raster on the same time axis (clock time when the start is known): rows left / right /
+  bilateral, PLMs highlighted, respiratory-related (CLMr) and arousal-associated LMs on
+  their own rows, unscored stretches hatched;
+* the two IMI histograms (2-s linear bins over 0-90 s, 0.1 bins of ln IMI);
+* PLM indices by stage (N1, N2, N3, R, NREM, all sleep) and the PLMW index;
+* the summary metrics with the clinical cut-off (PLMS index > 15/h adult, > 5/h child),
+  highlighted when exceeded;
+* three example 30-s windows of rectified EMG per leg with the baseline, the +2 µV
+  (offset) and +8 µV (onset) thresholds and the detected LMs shaded.  The rectified EMG
+  comes from ``result.signals`` when it holds it, else the recording is read again
+  (its path: the ``recording`` argument, the batch manifest, or the summary's input
+  file name found in the working or result folder with the same SHA-256); without it
+  the panel is replaced by a note;
+* the settings (rule profile, fields overridden against the standard profile, channels)
+  and the warnings.
+
+Cohort (:func:`write_cohort_report`): ``cohort_report.html`` and ``cohort_report.pdf``
+in the batch folder: PLMS index distribution with the cut-off, PLMS vs PLMW, periodicity
+index distribution, the recordings above the cut-off and the failed ones.
+
+Command line: ``plm report RESULT_DIR [--out DIR]`` (a batch folder or one night's
+folder) and ``plm export-annotations RESULT --out FILE`` (the review EDF+ file, see
+:mod:`pipelines.review`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import html
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipelines import figures
+from pipelines.review import (
+    REVIEW_SUFFIX,
+    find_summaries,
+    read_result,
+    result_gaps,
+    result_hypnogram,
+    result_rules,
+    result_start,
+    write_review_edf,
+)
+
+__all__ = [
+    "PDF_SUFFIX",
+    "HTML_SUFFIX",
+    "COHORT_REPORT",
+    "write_reports",
+    "write_cohort_report",
+    "metric_rows",
+    "settings_lines",
+    "warning_lines",
+    "choose_windows",
+    "emg_windows",
+    "add_parsers",
+]
+
+logger = logging.getLogger(__name__)
+
+PDF_SUFFIX = "_report.pdf"
+HTML_SUFFIX = "_report.html"
+COHORT_REPORT = "cohort_report"
+MANIFEST_SUFFIX = "_manifest.json"  # written by pipelines.batch
+
+#: Metrics of the table: (label, summary key, unit, decimals).
+METRICS: tuple[tuple[str, str, str, int], ...] = (
+    ("Total sleep time", "tst_h", "h", 2),
+    ("Wake time (analysis window)", "wake_h", "h", 2),
+    ("PLMS index", "plms_index", "/h", 1),
+    ("PLMW index", "plmw_index", "/h", 1),
+    ("PLMS index, non-respiratory (PLMSnr)", "plmsnr_index", "/h", 1),
+    ("PLMS-arousal index", "plms_arousal_index", "/h", 1),
+    ("LMS index (all LMs in sleep)", "lms_index", "/h", 1),
+    ("CLMS index", "clms_index", "/h", 1),
+    ("Periodicity index (PLMS/CLMS)", "periodicity_index", "", 2),
+    ("Ferri periodicity index", "ferri_periodicity_index", "", 2),
+    ("PLMs in sleep", "n_plms", "", 0),
+    ("PLMs, whole analysis window", "n_plm", "", 0),
+    ("PLM series", "n_plm_series", "", 0),
+    ("IMI geometric mean (in window)", "imi_geometric_mean_s", "s", 1),
+    ("PLM duration, mean", "plm_duration_mean_s", "s", 2),
+    ("PLM per hour of recording", "plm_rec_index", "/h", 1),
+    ("Unscorable leg EMG", "unscorable_h", "h", 2),
+)
+
+
+# ---------------------------------------------------------------------------------------
+# text content
+# ---------------------------------------------------------------------------------------
+
+
+def _fmt(value: Any, decimals: int, unit: str = "") -> str:
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "n/a"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    text = f"{float(value):.{decimals}f}" if decimals else f"{int(round(float(value)))}"
+    return f"{text} {unit}".strip() if unit and unit != "/h" else text + (unit or "")
+
+
+def metric_rows(summary: dict[str, Any]) -> list[figures.MetricRow]:
+    """The metrics table: label, value, the clinical cut-off, and whether it is exceeded."""
+    rows = []
+    cutoff = summary.get("plmd_cutoff_per_h")
+    age = summary.get("age_group", "adult")
+    for label, key, unit, dec in METRICS:
+        row = figures.MetricRow(label, _fmt(summary.get(key), dec, unit))
+        if key == "plms_index" and cutoff is not None:
+            row.cutoff = f"> {cutoff:g}/h ({age})"
+            row.exceeded = bool(summary.get("plmd_flag"))
+        rows.append(row)
+    return rows
+
+
+def overridden_fields(rules: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    """Fields of a rule dict that differ from its standard profile: (name, used, standard)."""
+    from plm.rules import PROFILES
+
+    name = str(rules.get("name", "wasm2016"))
+    base = PROFILES.get(name.split("+")[0])
+    if base is None:
+        return []
+    std = base.to_dict()
+    return [
+        (k, v, std[k])
+        for k, v in rules.items()
+        if k not in ("name", "reference") and k in std and std[k] != v
+    ]
+
+
+def _plain(v: Any) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def settings_lines(summary: dict[str, Any]) -> list[str]:
+    """Lines describing how the night was scored (profile, overrides, channels, inputs)."""
+    rules = summary.get("rules") or {}
+    name = str(rules.get("name", "?"))
+    lines = [
+        f"Rule profile: {name}" + (f" ({rules['reference']})" if rules.get("reference") else "")
+    ]
+    over = overridden_fields(rules)
+    base = name.split("+")[0]
+    if over:
+        lines.append(
+            f"Changed from {base}: "
+            + "; ".join(f"{k} = {_plain(v)} (standard {_plain(d)})" for k, v, d in over)
+        )
+    else:
+        lines.append(f"No parameter changed from {base}")
+    cutoff = summary.get("plmd_cutoff_per_h")
+    if cutoff is not None:
+        lines.append(
+            f"Age group: {summary.get('age_group', 'adult')} (PLMS cut-off > {cutoff:g}/h)"
+        )
+    chans = summary.get("channels") or {}
+    if chans:
+        fs = summary.get("fs_hz")
+        lines.append(
+            "Channels: "
+            + ", ".join(f"{k} = {v}" for k, v in chans.items())
+            + (f" ({fs:g} Hz)" if isinstance(fs, (int, float)) else "")
+        )
+    for src in summary.get("inputs") or []:
+        sha = str(src.get("sha256", ""))[:12]
+        lines.append(f"Input: {Path(str(src.get('file', '?'))).name} (sha256 {sha}...)")
+    sw = summary.get("software") or {}
+    if sw:
+        lines.append(f"Software: {sw.get('name', 'plmkit')} {sw.get('version', '')}")
+    return lines
+
+
+def warning_lines(summary: dict[str, Any]) -> list[str]:
+    """Warnings worth a reader's attention (input warnings, unscorable time, gaps)."""
+    out = [str(w) for w in summary.get("warnings") or []]
+    unscorable = summary.get("unscorable_h") or 0.0
+    if unscorable > 0:
+        out.append(
+            f"Leg EMG not scorable for {unscorable * 60:.1f} min: left out of every "
+            "denominator and series"
+        )
+    if summary.get("tst_h") is None or summary.get("plms_index") is None:
+        if not summary.get("hypnogram", True) or summary.get("tst_h") is None:
+            out.append(
+                "No hypnogram: PLMS/PLMW indices are not available (per-hour-of-"
+                "recording rates are given instead)"
+            )
+    if summary.get("bilateral_rules_applicable") is False:
+        out.append("Single merged-legs channel: bilateral rules not applied")
+    unmapped = summary.get("unmapped_labels") or {}
+    if unmapped:
+        top = sorted(unmapped.items(), key=lambda kv: -kv[1])[:5]
+        out.append(
+            f"{len(unmapped)} annotation label(s) not recognised: "
+            + ", ".join(f"{k!r} x{v}" for k, v in top)
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# EMG windows
+# ---------------------------------------------------------------------------------------
+
+
+def _duration_s(result: Any) -> float:
+    s = result.summary
+    if s.get("recording_h"):
+        return float(s["recording_h"]) * 3600.0
+    ends = [0.0]
+    if len(result.candidates):
+        ends.append(float((result.candidates["onset"] + result.candidates["duration"]).max()))
+    hyp = result_hypnogram(result)
+    if hyp is not None:
+        ends.append(hyp.end_s)
+    return max(ends) or 3600.0
+
+
+def choose_windows(
+    candidates: pd.DataFrame,
+    duration_s: float,
+    n: int = 3,
+    width_s: float = 30.0,
+    lead_s: float = 5.0,
+) -> list[tuple[float, int | None]]:
+    """Pick up to ``n`` non-overlapping example windows, deterministic.
+
+    Priority: the middle PLM of the longest series; a non-periodic CLM (respiratory or
+    arousal-associated first); a non-CLM; then PLMs of other series and any LM.  Without
+    LMs, quiet windows at 1/4, 1/2 and 3/4 of the night.
+
+    Returns
+    -------
+    list of (start_s, candidate row index or None)
+        Sorted by start; each window starts ``lead_s`` before its LM.
+    """
+    picks: list[tuple[float, int | None]] = []
+    last = max(duration_s - width_s, 0.0)
+
+    def add(idx: int | None, t: float) -> None:
+        if len(picks) >= n:
+            return
+        start = float(min(max(t - lead_s, 0.0), last))
+        if all(abs(start - s) >= width_s for s, _ in picks):
+            picks.append((start, idx))
+
+    cand = candidates
+    if len(cand) and "category" in cand:
+        cand = cand[cand["category"].astype(str) != "excluded"]
+    if len(cand):
+        on = cand["onset"].astype(float)
+        cat = cand["category"].astype(str)
+        plm = cand[cat == "plm"]
+        if len(plm) and plm["series"].notna().any():
+            sizes = plm["series"].value_counts()
+            for series in sorted(sizes.index, key=lambda s: (-sizes[s], int(s))):
+                members = plm[plm["series"] == series]
+                mid = members.index[len(members) // 2]
+                add(mid, float(on[mid]))
+                if len(picks) >= 1:
+                    break
+        other = cand[cat.isin(["isolated", "short_imi"])]
+        if len(other):
+            flagged = other[other["respiratory"].astype(bool) | other["arousal"].astype(bool)]
+            pool = flagged if len(flagged) else other
+            idx = pool.index[len(pool) // 2]
+            add(idx, float(on[idx]))
+        non = cand[cat == "non_clm"]
+        if len(non):
+            idx = non.index[len(non) // 2]
+            add(idx, float(on[idx]))
+        rest = cand.index[np.argsort(np.abs(on.to_numpy() - duration_s / 2), kind="stable")]
+        for idx in rest:
+            add(idx, float(on[idx]))
+    for frac in (0.25, 0.5, 0.75):
+        add(None, frac * duration_s + lead_s)
+    return sorted(picks)
+
+
+def _find_recording(result: Any, recording: str | os.PathLike[str] | None) -> Path | None:
+    """The recording file of a result, or None when it cannot be found."""
+    if recording is not None:
+        p = Path(recording)
+        return p if p.is_file() else None
+    folder = getattr(result, "directory", None)
+    if folder is not None:
+        manifest = Path(folder) / f"{result.stem}{MANIFEST_SUFFIX}"
+        if manifest.is_file():
+            try:
+                with open(manifest, encoding="utf-8") as fh:
+                    path = json.load(fh).get("recording_path")
+            except (OSError, json.JSONDecodeError):
+                path = None
+            if path and Path(path).is_file():
+                return Path(path)
+    inputs = result.summary.get("inputs") or []
+    if not inputs:
+        return None
+    name, sha = str(inputs[0].get("file", "")), inputs[0].get("sha256")
+    places = [Path.cwd()] + ([Path(folder)] if folder is not None else [])
+    for place in places:
+        p = place / name
+        if p.is_file() and p.suffix.lower() in (".edf", ".bdf"):
+            from plm._util import sha256_file
+
+            if sha is None or sha256_file(p) == sha:
+                return p
+    return None
+
+
+def _side_segments(
+    result: Any, path: Path | None, spans: list[tuple[float, float]], rules: Any
+) -> tuple[dict[str, list[tuple[float, float, np.ndarray, np.ndarray | None]]], str]:
+    """Per side: (t0_s, fs, rectified, baseline) of the segments overlapping ``spans``."""
+    dets = result.signals or {}
+    out: dict[str, list] = {}
+    have_rect = bool(dets) and all(
+        getattr(d, "rectified", None) is not None or "rectified" in getattr(d, "info", {})
+        for ds in dets.values()
+        for d in ds
+    )
+    if have_rect:
+        for side, ds in dets.items():
+            out[side] = [
+                (
+                    float(d.t0_s),
+                    float(d.fs_hz),
+                    np.asarray(
+                        d.rectified
+                        if getattr(d, "rectified", None) is not None
+                        else d.info["rectified"]
+                    ),
+                    d.baseline,
+                )
+                for d in ds
+            ]
+        return out, ""
+    if path is None:
+        return {}, (
+            "EMG windows omitted: the rectified EMG is not stored with the results and the "
+            "recording was not found"
+        )
+    from plm.detect import resting_baseline
+    from plm.io.recording import load_legs
+    from plm.signal import condition
+
+    chans = result.summary.get("channels") or {}
+    try:
+        legs = load_legs(
+            path,
+            left=chans.get("left"),
+            right=chans.get("right"),
+            rules=rules,
+            allow_poor_signal=True,
+        )
+    except Exception:  # labels from another version: fall back to discovery
+        legs = load_legs(path, rules=rules, allow_poor_signal=True)
+    seg_slices = legs.segment_slices()
+    ecg_slices = legs.segment_slices(legs.ecg_fs_hz) if legs.ecg is not None else None
+    for side, x in (("left", legs.left_uv), ("right", legs.right_uv), ("merged", legs.merged_uv)):
+        if x is None:
+            continue
+        for k, (t0, sl) in enumerate(seg_slices):
+            t1 = t0 + (sl.stop - sl.start) / legs.fs_hz
+            if not any(a < t1 and b > t0 for a, b in spans):
+                continue
+            ecg = legs.ecg[ecg_slices[k][1]] if ecg_slices is not None else None
+            rect = condition(x[sl], legs.fs_hz, rules, ecg=ecg, ecg_fs_hz=legs.ecg_fs_hz).signal
+            base = None
+            for d in dets.get(side, []):
+                b = getattr(d, "baseline", None)
+                if b is not None and abs(float(d.t0_s) - t0) < 1e-6 and len(b) == len(rect):
+                    base = np.asarray(b)
+            if base is None:
+                base = resting_baseline(rect, legs.fs_hz, rules)
+            out.setdefault(side, []).append((t0, legs.fs_hz, rect, base))
+    return out, ""
+
+
+def emg_windows(
+    result: Any,
+    recording: str | os.PathLike[str] | None = None,
+    n: int = 3,
+    width_s: float = 30.0,
+) -> tuple[list[figures.EmgWindow], str]:
+    """Example EMG windows of a night, or an empty list and the reason.
+
+    Parameters
+    ----------
+    result : PLMResult or SimpleResult
+        The scored night.
+    recording : path, optional
+        The recording, read again when ``result.signals`` lacks the rectified EMG.
+    n, width_s : int, float
+        Number and length (s) of the windows.
+
+    Returns
+    -------
+    (list of EmgWindow, str)
+    """
+    from pipelines.review import candidate_description
+    from plm.rules import get_rules
+
+    modality = result.summary.get("modality")
+    if modality not in (None, "psg"):
+        return [], f"EMG windows not applicable ({modality} recording)"
+    rules = result_rules(result) or get_rules()
+    duration = _duration_s(result)
+    picks = choose_windows(result.candidates, duration, n=n, width_s=width_s)
+    spans = [(s, s + width_s) for s, _ in picks]
+    try:
+        path = _find_recording(result, recording)
+        segs, note = _side_segments(result, path, spans, rules)
+    except Exception as exc:  # a report must not fail because the EMG cannot be re-read
+        logger.warning("%s: EMG windows omitted (%s)", result.stem, exc)
+        return [], f"EMG windows omitted: {exc}"
+    if not segs:
+        return [], note
+    start_dt = result_start(result)
+    mv = result.movements
+    windows = []
+    for start, idx in picks:
+        end = start + width_s
+        if idx is not None:
+            what = candidate_description(result.candidates.loc[idx], rules)
+        else:
+            what = "no LM (resting EMG)"
+        win = figures.EmgWindow(start, width_s, f"{figures._clock(start_dt, start)}  {what}")
+        for side in ("left", "right", "merged"):
+            for t0, fs, rect, base in segs.get(side, []):
+                t_end = t0 + len(rect) / fs
+                if not (t0 <= start and end <= t_end + 1.0 / fs):
+                    continue
+                a = int(round((start - t0) * fs))
+                b = min(int(round((end - t0) * fs)), len(rect))
+                t = (np.arange(a, b) / fs + t0) - start
+                lms = mv[(mv["side"].astype(str) == side)] if len(mv) else mv
+                if len(lms):
+                    on = lms["onset"].astype(float)
+                    off = on + lms["duration"].astype(float)
+                    lms = lms[(off > start) & (on < end)]
+                    lms = pd.DataFrame(
+                        {
+                            "onset": lms["onset"].astype(float) - start,
+                            "duration": lms["duration"].astype(float),
+                        }
+                    )
+                win.traces.append(
+                    figures.EmgTrace(
+                        side,
+                        t,
+                        np.asarray(rect[a:b], dtype=np.float32),
+                        None if base is None else np.asarray(base[a:b], dtype=np.float32),
+                        lms if len(lms) else pd.DataFrame({"onset": [], "duration": []}),
+                    )
+                )
+                break
+        if win.traces:
+            windows.append(win)
+    if not windows:
+        return [], "EMG windows omitted: no window inside a continuous segment"
+    return windows, ""
+
+
+# ---------------------------------------------------------------------------------------
+# per-night report
+# ---------------------------------------------------------------------------------------
+
+
+def _night(result: Any) -> dict[str, Any]:
+    hyp = result_hypnogram(result)
+    note = None
+    if hyp is None and result.summary.get("tst_h") is not None:
+        note = (
+            "hypnogram not saved with these results (no <stem>_stages.tsv); "
+            "the indices below used it"
+        )
+    return {
+        "hypnogram": hyp,
+        "hypnogram_note": note,
+        "candidates": result.candidates,
+        "gaps": result_gaps(result),
+        "duration_s": _duration_s(result),
+        "start": result_start(result),
+    }
+
+
+def _subtitle(result: Any) -> str:
+    s = result.summary
+    start = result_start(result)
+    parts = []
+    if start is not None:
+        parts.append(f"Start {start:%Y-%m-%d %H:%M:%S}")
+    if s.get("recording_h"):
+        parts.append(f"recording {s['recording_h']:.2f} h")
+    rules = (s.get("rules") or {}).get("name")
+    if rules:
+        parts.append(f"rules {rules}")
+    if s.get("plms_index") is not None:
+        flag = " (above cut-off)" if s.get("plmd_flag") else ""
+        parts.append(f"PLMS index {s['plms_index']:.1f}/h{flag}")
+    else:
+        parts.append("no hypnogram")
+    return " | ".join(parts)
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:1.5em auto;
+max-width:1150px;color:#222;line-height:1.4;padding:0 1em}
+h1{font-size:1.5em;margin-bottom:.1em}h2{font-size:1.15em;border-bottom:1px solid #ddd;
+padding-bottom:.2em;margin-top:1.4em}.sub{color:#555;margin-top:0}
+img{max-width:100%;height:auto}table{border-collapse:collapse;font-size:.92em}
+td,th{padding:.25em .7em;border-bottom:1px solid #e4e4e4;text-align:left}
+th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
+tr.exceeded td{background:#fbd9c4;font-weight:bold}.grid{display:flex;flex-wrap:wrap;gap:1em}
+.grid>div{flex:1 1 420px}.note{color:#555;font-style:italic}ul{padding-left:1.2em}
+footer{margin-top:2em;color:#777;font-size:.85em}.flag{color:#b34700;font-weight:bold}
+"""
+
+
+def _img(fig: Any, alt: str, dpi: int = 100) -> str:
+    data = base64.b64encode(figures.figure_png(fig, dpi=dpi)).decode("ascii")
+    return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
+
+
+def _html_page(title: str, body: str) -> str:
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        f"{body}\n</body>\n</html>\n"
+    )
+
+
+def _ul(lines: Sequence[str]) -> str:
+    return "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in lines) + "</ul>"
+
+
+def _footer(result: Any) -> str:
+    sw = result.summary.get("software") or {}
+    return f"{sw.get('name', 'plmkit')} {sw.get('version', '')} | {result.stem}"
+
+
+def render_html(result: Any, windows: Sequence[figures.EmgWindow], emg_note: str) -> str:
+    """The HTML report of a night as text."""
+    s = result.summary
+    night = _night(result)
+    rows = metric_rows(s)
+    table = "".join(
+        ("<tr class='exceeded'>" if r.exceeded else "<tr>") + f"<td>{html.escape(r.label)}</td>"
+        f'<td class="num">{html.escape(r.value)}</td><td>{html.escape(r.cutoff)}</td></tr>'
+        for r in rows
+    )
+    rules = s.get("rules") or {}
+    emg = (
+        _img(figures.emg_figure(windows, rules), "example EMG windows")
+        if windows
+        else f'<p class="note">{html.escape(emg_note)}</p>'
+    )
+    body = f"""<h1>PLM report: {html.escape(result.stem)}</h1>
+<p class="sub">{html.escape(_subtitle(result))}</p>
+<h2>Hypnogram and leg movements</h2>
+{_img(figures.night_figure(night), "hypnogram and leg-movement raster")}
+<div class="grid"><div><h2>Intermovement intervals</h2>
+{_img(figures.imi_figure(s, figsize=(7.5, 2.9)), "IMI histograms")}</div>
+<div><h2>PLM index by stage</h2>{_img(figures.stage_figure(s), "PLM index by stage")}</div></div>
+<h2>Summary metrics</h2>
+<table><tr><th>Metric</th><th>Value</th><th>Clinical cut-off</th></tr>{table}</table>
+<h2>Example EMG windows (30 s)</h2>
+<p>Rectified EMG (grey), resting baseline (black), offset threshold baseline
++{rules.get("offset_above_baseline_uv", 2.0):g} µV (green, dashed), onset threshold baseline
++{rules.get("onset_above_baseline_uv", 8.0):g} µV (vermillion, dashed); detected LMs shaded.</p>
+{emg}
+<div class="grid"><div><h2>Settings</h2>{_ul(settings_lines(s))}</div>
+<div><h2>Warnings</h2>{_ul(warning_lines(s) or ["none"])}</div></div>
+<footer>{html.escape(_footer(result))}</footer>"""
+    return _html_page(f"PLM report {result.stem}", body)
+
+
+def render_pdf(result: Any, windows: Sequence[figures.EmgWindow], emg_note: str) -> bytes:
+    """The one-page PDF report of a night as bytes."""
+    s = result.summary
+    fig = figures.report_page(
+        title=f"PLM report: {result.stem}",
+        subtitle=_subtitle(result),
+        night=_night(result),
+        summary=s,
+        metrics=metric_rows(s),
+        settings=settings_lines(s),
+        warnings=warning_lines(s),
+        windows=windows,
+        emg_note=emg_note,
+        footer=_footer(result),
+    )
+    return figures.figure_pdf(fig)
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    from plm._util import atomic_write
+
+    with atomic_write(path, "wb") as fh:
+        fh.write(data)
+
+
+def write_reports(
+    result: Any,
+    out_dir: str | os.PathLike[str],
+    *,
+    stem: str | None = None,
+    recording: str | os.PathLike[str] | None = None,
+) -> dict[str, Path]:
+    """Write ``<stem>_report.pdf`` and ``<stem>_report.html`` of a night (atomically).
+
+    Parameters
+    ----------
+    result : PLMResult or SimpleResult
+        The scored night (from :func:`plm.score`, or :func:`pipelines.review.read_result`).
+    out_dir : path-like
+        Output folder (created if needed).
+    stem : str, optional
+        File stem (default ``result.stem``).
+    recording : path-like, optional
+        The recording, for the EMG windows when ``result.signals`` lacks the rectified
+        EMG.
+
+    Returns
+    -------
+    dict
+        ``pdf``, ``html`` → written paths.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = stem or result.stem
+    windows, note = emg_windows(result, recording)
+    paths = {"pdf": out / f"{stem}{PDF_SUFFIX}", "html": out / f"{stem}{HTML_SUFFIX}"}
+    _write_bytes(paths["pdf"], render_pdf(result, windows, note))
+    _write_bytes(paths["html"], render_html(result, windows, note).encode("utf-8"))
+    logger.info("%s: reports written to %s", stem, out)
+    return paths
+
+
+# ---------------------------------------------------------------------------------------
+# cohort report
+# ---------------------------------------------------------------------------------------
+
+
+def _html_table(frame: pd.DataFrame, links: dict[str, str] | None = None) -> str:
+    if frame.empty:
+        return '<p class="note">none</p>'
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    body = []
+    for _, row in frame.iterrows():
+        cells = []
+        for c in frame.columns:
+            v = row[c]
+            text = (
+                ""
+                if v is None or (isinstance(v, float) and np.isnan(v))
+                else (f"{v:.2f}" if isinstance(v, float) else str(v))
+            )
+            cell = html.escape(text)
+            if c == "recording" and links and text in links:
+                cell = f'<a href="{html.escape(links[text])}">{cell}</a>'
+            cls = ' class="num"' if isinstance(v, (int, float, np.number)) else ""
+            cells.append(f"<td{cls}>{cell}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+
+
+_ALL_COLUMNS = (
+    "recording",
+    "status",
+    "tst_h",
+    "plms_index",
+    "plmw_index",
+    "periodicity_index",
+    "plmsnr_index",
+    "n_plms",
+    "unscorable_h",
+    "plmd_flag",
+    "rules",
+)
+_FLAG_COLUMNS = ["recording", "plms_index", "plmw_index", "periodicity_index", "n_plms", "tst_h"]
+
+
+def _flagged(table: pd.DataFrame) -> pd.DataFrame:
+    ok = table[table["status"].isin(["ok", "skipped"])]
+    flag = ok["plmd_flag"].astype(str).str.lower().isin(["true", "1"]) if len(ok) else []
+    cols = [c for c in _FLAG_COLUMNS if c in ok]
+    out = ok[flag][cols] if len(ok) else ok[cols]
+    if "plms_index" in out:
+        out = out.assign(plms_index=pd.to_numeric(out["plms_index"], errors="coerce"))
+        out = out.sort_values("plms_index", ascending=False)
+    return out.reset_index(drop=True)
+
+
+def _failed(table: pd.DataFrame) -> pd.DataFrame:
+    bad = table[table["status"] == "failed"]
+    cols = [c for c in ("recording", "error") if c in bad]
+    return bad[cols].reset_index(drop=True)
+
+
+def _table_pages(pdf: Any, title: str, frame: pd.DataFrame, rows_per_page: int = 45) -> None:
+    for i in range(0, max(len(frame), 1), rows_per_page):
+        chunk = frame.iloc[i : i + rows_per_page]
+        fig = figures._figure(figures.A4_PORTRAIT_IN, layout=None)
+        ax = fig.add_axes((0.06, 0.05, 0.88, 0.88))
+        ax.axis("off")
+        ax.set_title(title + (" (continued)" if i else ""), loc="left", fontsize=11)
+        if chunk.empty:
+            ax.text(0, 0.95, "none", fontsize=9)
+        else:
+            cells = [
+                [f"{v:.2f}" if isinstance(v, float) else str(v)[:90] for v in row]
+                for row in chunk.itertuples(index=False)
+            ]
+            tab = ax.table(
+                cellText=cells,
+                colLabels=list(chunk.columns),
+                loc="upper left",
+                cellLoc="left",
+                edges="closed",
+            )
+            tab.auto_set_font_size(False)
+            tab.set_fontsize(7)
+            tab.auto_set_column_width(list(range(len(chunk.columns))))
+        from matplotlib.backends.backend_pdf import FigureCanvasPdf
+
+        FigureCanvasPdf(fig)
+        pdf.savefig(fig)
+
+
+def write_cohort_report(
+    out_dir: str | os.PathLike[str], table: pd.DataFrame | None = None
+) -> dict[str, Path]:
+    """Write ``cohort_report.html`` and ``cohort_report.pdf`` of a batch folder.
+
+    Parameters
+    ----------
+    out_dir : path-like
+        The batch output folder (holding ``cohort_summary.tsv`` unless ``table`` is given).
+    table : DataFrame, optional
+        The cohort table.
+
+    Returns
+    -------
+    dict
+        ``html``, ``pdf`` → written paths.
+    """
+    import io
+
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    from plm.events import InputError
+
+    out = Path(out_dir)
+    if table is None:
+        src = out / "cohort_summary.tsv"
+        if not src.is_file():
+            raise InputError("no cohort_summary.tsv in this folder", source=str(out))
+        table = pd.read_csv(src, sep="\t", keep_default_na=False, na_values=[""])
+    n_ok = int(table["status"].isin(["ok", "skipped"]).sum())
+    n_failed = int((table["status"] == "failed").sum())
+    flagged, failed = _flagged(table), _failed(table)
+    links = {}
+    for _, row in table.iterrows():
+        sub = str(row.get("output_dir") or row["recording"])
+        rep = out / sub / f"{row['recording']}{HTML_SUFFIX}"
+        if rep.is_file():
+            links[str(row["recording"])] = os.path.relpath(rep, out)
+    fig = figures.cohort_figure(table)
+    counts = (
+        f"{len(table)} recordings: {n_ok} scored, {n_failed} failed, "
+        f"{len(flagged)} above the PLMS cut-off"
+    )
+    all_cols = [c for c in _ALL_COLUMNS if c in table]
+    body = f"""<h1>Cohort report</h1>
+<p class="sub">{html.escape(counts)}</p>
+{_img(fig, "cohort distributions")}
+<h2>Recordings above the PLMS cut-off (plmd_flag)</h2>
+{_html_table(flagged, links)}
+<h2>Failed recordings</h2>
+{_html_table(failed)}
+<h2>All recordings</h2>
+{_html_table(table[all_cols], links)}"""
+    paths = {"html": out / f"{COHORT_REPORT}.html", "pdf": out / f"{COHORT_REPORT}.pdf"}
+    _write_bytes(paths["html"], _html_page("PLM cohort report", body).encode("utf-8"))
+
+    buf = io.BytesIO()
+    with PdfPages(buf, metadata={"CreationDate": None, "Creator": "plmkit"}) as pdf:
+        page = figures._figure(figures.A4_PORTRAIT_IN)
+        top, bottom = page.subfigures(2, 1, height_ratios=[1.0, 1.4])
+        top.suptitle("Cohort report", x=0.02, ha="left", fontsize=13, weight="bold")
+        with figures._rc():
+            axes = top.subplots(1, 3)
+            figures.draw_cohort(table, axes)
+            ax = bottom.add_subplot()
+            ax.axis("off")
+            ax.text(0, 1.0, counts, fontsize=9, va="top")
+            lines = (
+                ["Above the PLMS cut-off:"]
+                + [
+                    f"  {r.recording}: PLMS index {float(r.plms_index):.1f}/h"
+                    for r in flagged.head(25).itertuples()
+                ]
+                + (["  none"] if flagged.empty else [])
+            )
+            lines += (
+                ["", "Failed:"]
+                + [f"  {r.recording}: {str(r.error)[:95]}" for r in failed.head(15).itertuples()]
+                + (["  none"] if failed.empty else [])
+            )
+            ax.text(0, 0.93, "\n".join(lines), fontsize=7, va="top", linespacing=1.4)
+        from matplotlib.backends.backend_pdf import FigureCanvasPdf
+
+        FigureCanvasPdf(page)
+        pdf.savefig(page)
+        if len(flagged) > 25:
+            _table_pages(pdf, "Recordings above the PLMS cut-off", flagged)
+        if len(failed) > 15:
+            _table_pages(pdf, "Failed recordings", failed)
+    _write_bytes(paths["pdf"], buf.getvalue())
+    return paths
+
+
+# ---------------------------------------------------------------------------------------
+# command line
+# ---------------------------------------------------------------------------------------
+
+
+def _report_dir(result_dir: Path, out: Path | None) -> int:
+    """Reports for a batch folder or a folder of results; returns the exit code."""
+    from plm.events import InputError
+
+    cohort = result_dir / "cohort_summary.tsv"
+    targets: list[tuple[Path, str, Path]] = []  # (folder, stem, out folder)
+    table = None
+    if cohort.is_file():
+        table = pd.read_csv(cohort, sep="\t", keep_default_na=False, na_values=[""])
+        for _, row in table.iterrows():
+            if row["status"] not in ("ok", "skipped"):
+                continue
+            sub = str(row.get("output_dir") or row["recording"])
+            folder = result_dir / sub
+            targets.append((folder, str(row["recording"]), (out / sub) if out else folder))
+    else:
+        for summary in find_summaries(result_dir):
+            stem = summary.name[: -len("_summary.json")]
+            targets.append((result_dir, stem, out or result_dir))
+    if not targets and table is None:
+        raise InputError(
+            "no results here (no cohort_summary.tsv, no *_summary.json)", source=str(result_dir)
+        )
+    failed = 0
+    for folder, stem, dest in targets:
+        try:
+            result = read_result(folder, stem=stem)
+            paths = write_reports(result, dest, stem=stem)
+            print(f"{stem}: {paths['pdf']}, {paths['html']}")
+        except (InputError, OSError, ValueError, KeyError) as exc:
+            failed += 1
+            print(f"{stem}: report failed: {exc}", file=sys.stderr)
+    if table is not None:
+        dest = out or result_dir
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+        paths = write_cohort_report(result_dir if out is None else dest, table)
+        print(f"cohort: {paths['pdf']}, {paths['html']}")
+    return 1 if failed else 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from plm.events import InputError
+
+    path = Path(args.result)
+    out = Path(args.out) if args.out else None
+    if path.is_file():
+        result = read_result(path)
+        paths = write_reports(result, out or path.parent)
+        print(f"{result.stem}: {paths['pdf']}, {paths['html']}")
+        return 0
+    if not path.is_dir():
+        raise InputError("no such result folder or summary file", source=str(path))
+    return _report_dir(path, out)
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from plm.events import InputError
+
+    items = [Path(p) for p in args.result]
+    if len(items) == 1 and items[0].is_dir():
+        result = read_result(items[0], stem=args.stem)
+    else:
+        stems = set()
+        for p in items:
+            for suffix in (
+                "_summary.json",
+                "_candidates.tsv",
+                "_movements.tsv",
+                "_stages.tsv",
+                "_gaps.tsv",
+            ):
+                if p.name.endswith(suffix):
+                    stems.add((p.parent, p.name[: -len(suffix)]))
+        if len(stems) != 1:
+            raise InputError(
+                "give one result folder or the files of one result (<stem>_summary.json...)",
+                source=str(items[0]),
+            )
+        folder, stem = stems.pop()
+        result = read_result(folder / f"{stem}_summary.json")
+    out = Path(args.out)
+    if out.is_dir() or not out.suffix:
+        out = out / f"{result.stem}{REVIEW_SUFFIX}"
+    write_review_edf(result, out)
+    from pipelines.review import review_annotations
+
+    n = len(review_annotations(result))
+    start = result_start(result)
+    when = f", start {start:%Y-%m-%d %H:%M:%S}" if start else ", start unknown (1985-01-01)"
+    print(f"{result.stem}: {n} annotations -> {out}{when}")
+    return 0
+
+
+def add_parsers(sub: argparse._SubParsersAction, add_rules_args: Any = None) -> None:
+    """Register ``plm report`` and ``plm export-annotations``."""
+    p = sub.add_parser(
+        "report",
+        help="PDF/HTML reports of scored nights (a batch folder or one night's folder)",
+        description="Write <stem>_report.pdf and <stem>_report.html for every result in "
+        "RESULT (a batch output folder, a folder of results, or a *_summary.json); for a "
+        "batch folder also cohort_report.html/.pdf.",
+    )
+    p.add_argument("result", help="batch output folder, result folder or *_summary.json")
+    p.add_argument("--out", default=None, help="output folder (default: next to the results)")
+    p.set_defaults(handler=_cmd_report)
+
+    p = sub.add_parser(
+        "export-annotations",
+        help="write the review EDF+ annotation file of a scored night",
+        description="Write <stem>_plm_annotations.edf (annotation-only EDF+, same start "
+        "date/time as the recording) from a result folder or its files.",
+    )
+    p.add_argument("result", nargs="+", help="result folder, or <stem>_summary.json etc.")
+    p.add_argument("--out", required=True, help="output .edf file (or a folder)")
+    p.add_argument("--stem", default=None, help="which result of a folder holding several")
+    p.set_defaults(handler=_cmd_export)
