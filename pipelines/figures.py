@@ -190,6 +190,7 @@ def stage_figure(summary: dict[str, Any], figsize: tuple[float, float] = (5.5, 3
 def _draw_emg(sub: Any, windows: Sequence[EmgWindow], rules: dict[str, Any], note: str) -> None:
     onset_uv = float(rules.get("onset_above_baseline_uv", 8.0))
     offset_uv = float(rules.get("offset_above_baseline_uv", 2.0))
+    envelope_s = float(rules.get("envelope_s", 0.1))
     if not windows:
         ax = sub.add_subplot()
         ax.axis("off")
@@ -221,6 +222,7 @@ def _draw_emg(sub: Any, windows: Sequence[EmgWindow], rules: dict[str, Any], not
                 onset_above_uv=onset_uv,
                 offset_above_uv=offset_uv,
                 title=win.title if i == 0 else None,
+                envelope_s=envelope_s,
             )
             ax.set_xlim(0, win.duration_s)
             ax.set_ylabel(f"{tr.side} leg (µV)" if j == 0 else "")

@@ -506,8 +506,14 @@ def plot_emg_window(
     title: str | None = None,
     ylim_uv: float | None = None,
     legend: bool = False,
+    envelope_s: float | None = 0.1,
 ) -> Any:
     """Draw a stretch of rectified EMG with the baseline, thresholds and LMs.
+
+    The detector compares a short moving mean of the rectified EMG (``envelope_s``, the
+    rule profile's field) with the thresholds, not each sample (see :mod:`plm.detect`);
+    that envelope is drawn in black over the light per-sample trace, so what crosses
+    the +8 µV line is what starts an LM.
 
     Parameters
     ----------
@@ -529,6 +535,9 @@ def plot_emg_window(
         Upper y limit (default: a robust maximum of the trace).
     legend : bool
         Draw a legend.
+    envelope_s : float or None
+        Moving-mean window (s) of the envelope compared with the thresholds; None or 0
+        draws no envelope.
 
     Returns
     -------
@@ -539,6 +548,12 @@ def plot_emg_window(
     t = np.asarray(t_s, dtype=float)
     r = np.asarray(rect_uv, dtype=float)
     ax.plot(t, r, color=COLORS["emg"], linewidth=0.35, label="rectified EMG", zorder=1)
+    if envelope_s and t.size > 1:
+        from plm.detect import envelope
+
+        fs = 1.0 / float(np.median(np.diff(t)))
+        env = envelope(r.astype(np.float32), fs, envelope_s)
+        ax.plot(t, env, color="#332288", linewidth=0.8, label=f"{envelope_s:g}-s mean", zorder=3)
     if lms is not None and len(lms):
         onsets = lms["onset"].to_numpy(float)
         durations = lms["duration"].to_numpy(float)

@@ -11,7 +11,7 @@ Writes:
   and bilateral movements, 50 Hz mains hum, ECG bleed-through, electrode pops and a
   noisy stretch that must come out as unscorable.
 * ``night01_truth.tsv``: the planted monolateral movements (the ground truth).
-* ``night01_events.tsv``: the same night as a BIDS-style event list (planted movements
+* ``night01_scored.tsv``: the same night as a BIDS-style event list (planted movements
   as ``LM left``/``LM right``, stages, respiratory events, arousals, lights): input for
   ``plm score-events``.
 
@@ -80,7 +80,7 @@ def main() -> None:
     )
     write_night_edf(night, out / "night01.edf", other_channels=False)
     write_truth_tsv(night, out / "night01_truth.tsv")
-    with atomic_write(out / "night01_events.tsv", "w", newline="") as fh:
+    with atomic_write(out / "night01_scored.tsv", "w", newline="") as fh:
         events_table(night).to_csv(fh, sep="\t", index=False, float_format="%.4f")
     print(f"wrote {out / 'night01.edf'} ({len(night.truth)} planted movements)")
 
