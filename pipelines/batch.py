@@ -130,29 +130,6 @@ MANIFEST_SUFFIX = "_manifest.json"
 COHORT_REPORT_PREFIX = "cohort_report."
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
-#: Columns of ``cohort_summary.tsv``.
-COHORT_COLUMNS: tuple[str, ...] = (
-    "recording",
-    "status",
-    "tst_h",
-    "plms_index",
-    "plmw_index",
-    "periodicity_index",
-    "plmsnr_index",
-    "n_plms",
-    "n_plm",
-    "plm_rec_index",
-    "unscorable_h",
-    "plmd_flag",
-    "plmd_cutoff_per_h",
-    "rules",
-    "output_dir",
-    "recording_path",
-    "annotations",
-    "scored_at",
-    "elapsed_s",
-    "error",
-)
 _METRIC_KEYS = (
     "tst_h",
     "plms_index",
@@ -165,6 +142,19 @@ _METRIC_KEYS = (
     "unscorable_h",
     "plmd_flag",
     "plmd_cutoff_per_h",
+)
+#: Columns of ``cohort_summary.tsv``.
+COHORT_COLUMNS: tuple[str, ...] = (
+    "recording",
+    "status",
+    *_METRIC_KEYS,
+    "rules",
+    "output_dir",
+    "recording_path",
+    "annotations",
+    "scored_at",
+    "elapsed_s",
+    "error",
 )
 
 #: Files we write; they are never recordings nor annotation files of a recording.
