@@ -165,9 +165,9 @@ def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     mask = np.ascontiguousarray(mask, dtype=bool)
     if mask.size == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    d = np.diff(mask.view(np.int8))
-    idx = np.flatnonzero(d)
-    rising = d[idx] > 0
+    # compare neighbours as bools: flatnonzero on a bool array is ~9x faster than on int8
+    idx = np.flatnonzero(mask[1:] != mask[:-1])
+    rising = mask[idx + 1]
     starts = idx[rising] + 1
     ends = idx[~rising] + 1
     if mask[0]:
@@ -259,11 +259,36 @@ def envelope(rect_uv: np.ndarray, fs_hz: float, window_s: float = 0.1) -> np.nda
     return _envelope(r, fs, window_s)
 
 
-def _envelope(r: np.ndarray, fs: float, window_s: float) -> np.ndarray:
+def _envelope(r: np.ndarray, fs: float, window_s: float, block: int = 1 << 16) -> np.ndarray:
+    """Centred moving mean (edges held at the end values), float32, block by block.
+
+    A running sum in float64 over blocks of ``block`` samples: ``uniform_filter1d`` on
+    the whole channel allocates two float64 copies of it (2 x 115 MB per leg for an 8-h
+    night at 500 Hz), which set the peak memory of ``plm.score``; this needs one float32
+    output and two block-sized buffers, and is twice as fast.
+    """
     n = _odd(window_s * fs) if window_s > 0 else 1
     if n <= 1 or r.size == 0:
         return r
-    return ndimage.uniform_filter1d(r, n, mode="nearest")
+    h, size = n // 2, r.size
+    out = np.empty(size, np.float32)
+    ext = np.empty(block + n, np.float32)
+    csum = np.empty(block + n, np.float64)
+    for s in range(0, size, block):
+        e = min(size, s + block)
+        m = e - s
+        lo, hi = s - h, e + h
+        a, b = max(lo, 0), min(hi, size)
+        ext[0] = 0.0
+        ext[1 + a - lo : 1 + b - lo] = r[a:b]
+        if a > lo:  # pad with the edge value ("nearest")
+            ext[1 : 1 + a - lo] = r[0]
+        if hi > b:
+            ext[1 + b - lo : 1 + hi - lo] = r[size - 1]
+        np.cumsum(ext[: m + n], dtype=np.float64, out=csum[: m + n])
+        np.subtract(csum[n : m + n], csum[:m], out=csum[:m])
+        np.multiply(csum[:m], 1.0 / n, out=out[s:e], casting="same_kind")
+    return out
 
 
 def unscorable_stretches(

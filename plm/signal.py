@@ -264,11 +264,31 @@ def zero_phase(sos: np.ndarray, x: np.ndarray) -> np.ndarray:
         )
     sos32 = sos.astype(np.float32)
     zi = sps.sosfilt_zi(sos).astype(np.float32)  # (n_sections, 2)
-    ext = np.concatenate((2 * x[0] - x[padlen:0:-1], x, 2 * x[-1] - x[-2 : -padlen - 2 : -1]))
-    y, _ = sps.sosfilt(sos32, ext, zi=zi * ext[0])
-    y = np.ascontiguousarray(y[::-1])
-    y, _ = sps.sosfilt(sos32, y, zi=zi * y[0])
-    return np.ascontiguousarray(y[padlen : y.size - padlen][::-1], dtype=np.float32)
+    # One float32 output array, filtered in chunks with the filter state carried: the
+    # forward pass writes it, the backward pass runs over it in place from the end.
+    # Same arithmetic as filtering the whole extended signal at once, without its two
+    # extra full-length copies (memory: spec of benchmarks/README.md).
+    n, p = x.size, padlen
+    out = np.empty(n + 2 * p, dtype=np.float32)
+    left = 2 * x[0] - x[p:0:-1]
+    right = 2 * x[-1] - x[-2 : -p - 2 : -1]
+    pieces = [left, *(x[s : s + _CHUNK] for s in range(0, n, _CHUNK)), right]
+    z = zi * left[0]
+    pos = 0
+    for piece in pieces:
+        y, z = sps.sosfilt(sos32, piece, zi=z)
+        out[pos : pos + piece.size] = y
+        pos += piece.size
+    z = zi * out[-1]
+    for end in range(out.size, 0, -_CHUNK):
+        start = max(0, end - _CHUNK)
+        y, z = sps.sosfilt(sos32, out[start:end][::-1], zi=z)
+        out[start:end] = y[::-1]
+    return out[p : p + n]
+
+
+#: Samples per chunk of :func:`zero_phase` (1 MB of float32).
+_CHUNK = 1 << 18
 
 
 def bandpass(x: np.ndarray, fs_hz: float, rules: RuleProfile) -> np.ndarray:
@@ -446,6 +466,8 @@ def suppress_ecg(
     block_s: float = ECG_BLOCK_S,
     min_snr: float = 5.0,
     min_uv: float = 1.0,
+    *,
+    inplace: bool = False,
 ) -> tuple[np.ndarray, int, int]:
     """Subtract the peak-locked ECG artefact template from band-passed EMG.
 
@@ -468,16 +490,21 @@ def suppress_ecg(
         R-peak times (s) on the EMG time axis (see :func:`detect_r_peaks`).
     half_window_s, block_s, min_snr, min_uv : float
         Template half-width (s), block length (s), consistency criteria.
+    inplace : bool
+        Clean ``x`` itself (a float32 array) instead of a copy; :func:`condition` does,
+        since the band-passed signal is its own.
 
     Returns
     -------
     y : ndarray of float32
-        Cleaned EMG (a copy).
+        Cleaned EMG (a copy unless ``inplace``).
     n_applied, n_blocks : int
         Number of blocks where a template was subtracted, and number of blocks.
     """
     fs = _check_fs(fs_hz)
-    y = _as_1d(x).copy()
+    y = _as_1d(x)
+    if not (inplace and y is x):
+        y = y.copy()
     n = y.size
     h = max(1, int(round(half_window_s * fs)))
     idx = np.round(np.asarray(r_peak_times_s, dtype=float) * fs).astype(np.int64)
@@ -613,19 +640,20 @@ def condition(
     mains = _mains_for(x, fs, rules, notes)
     if mains is not None:
         sos = np.vstack((sos, notch_sos(fs, mains)))
-    y = zero_phase(sos, x)
+    y = zero_phase(sos, x)  # a new array: cleaned and rectified in place below
     suppressed = False
     if rules.ecg_suppression and (r_peaks_s is not None or ecg is not None):
         if r_peaks_s is None:
             r_peaks_s = r_peaks_for(ecg, fs if ecg_fs_hz is None else ecg_fs_hz, notes)
         if r_peaks_s is not None:
-            y, n_applied, n_blocks = suppress_ecg(y, fs, r_peaks_s)
+            y, n_applied, n_blocks = suppress_ecg(y, fs, r_peaks_s, inplace=True)
             suppressed = n_applied > 0
             notes.append(
                 f"ECG: {len(r_peaks_s)} R peaks, template subtracted in {n_applied}/"
                 f"{n_blocks} blocks"
             )
     logger.debug("conditioned %d samples at %g Hz: %s", x.size, fs, "; ".join(notes))
+    np.abs(y, out=y)
     return Conditioned(
-        signal=np.abs(y), fs_hz=fs, mains_hz=mains, ecg_suppressed=suppressed, notes=notes
+        signal=y, fs_hz=fs, mains_hz=mains, ecg_suppressed=suppressed, notes=notes
     )
