@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -269,11 +270,35 @@ def score(
     cannot be applied there, so the stretch counts in no denominator and breaks series
     (reported as ``unscorable_h``).  Gaps of an EDF+D file are handled the same way.
     """
+    profile = get_rules(rules, **overrides)
+    # hashing a large EDF costs as much as reading its legs: do it while we score
+    with ThreadPoolExecutor(max_workers=1) as hasher:
+        source = hasher.submit(file_source, path)
+        result = _score_recording(
+            path, annotations, profile, left, right, age_group, allow_poor_signal,
+            keep_signals, annotation_format, n_threads,
+        )  # fmt: skip
+        result.summary["inputs"].insert(0, source.result())
+    return result
+
+
+def _score_recording(
+    path: PathLike,
+    annotations: PathLike | Sequence[PathLike] | None,
+    profile: RuleProfile,
+    left: str | None,
+    right: str | None,
+    age_group: str,
+    allow_poor_signal: bool,
+    keep_signals: bool,
+    annotation_format: str | None,
+    n_threads: int,
+) -> PLMResult:
+    """The body of :func:`score`; the caller adds the recording's hash to the inputs."""
     from plm.detect import detect_legs
     from plm.io.annotations import load_night_events
     from plm.io.recording import load_legs
 
-    profile = get_rules(rules, **overrides)
     legs = load_legs(
         path, left=left, right=right, rules=profile, allow_poor_signal=allow_poor_signal
     )
@@ -287,9 +312,12 @@ def score(
             format=annotation_format,
         )
     elif legs.header.annotation_indices:
-        # the recording's own annotations: its source entry (with the hash) is the recording
+        # the recording's own annotations (score() hashes the recording itself)
         events = load_night_events(
-            [path], start_datetime=legs.start_datetime, recording_duration_s=legs.duration_s
+            [path],
+            start_datetime=legs.start_datetime,
+            recording_duration_s=legs.duration_s,
+            hash_files=False,
         )
     else:
         events = NightEvents()
@@ -300,8 +328,6 @@ def score(
         )
     events.recording_duration_s = legs.duration_s
     events.start_datetime = legs.start_datetime.isoformat() if legs.start_datetime else None
-    if not any(s.get("file") == Path(path).name for s in events.sources):
-        events.sources.insert(0, file_source(path))  # hashed once per recording
     events.warnings.extend(legs.warnings)
     if legs.merged_uv is not None:
         events.warnings.append(

@@ -622,6 +622,7 @@ def load_night_events(
     format: str | Sequence[str | None] | None = None,  # noqa: A002 - public keyword
     extra_labels: LabelSpec | None = None,
     epoch_s: float | None = None,
+    hash_files: bool = True,
 ) -> NightEvents:
     """Read one or several annotation files of one night into :class:`NightEvents`.
 
@@ -642,6 +643,9 @@ def load_night_events(
     epoch_s : float, optional
         Hypnogram epoch length (s); by default the one a file declares (DOMINO ``Rate``,
         XML ``EpochLength``), else 30 s.
+    hash_files : bool
+        Fill ``sources`` with each file's SHA-256; False leaves ``sources`` empty (the
+        caller hashes, e.g. :func:`plm.score` hashes a recording once, in the background).
 
     Returns
     -------
@@ -724,5 +728,6 @@ def load_night_events(
         extra_labels=extra_labels,
         _hash_source=False,
     )
-    ev.sources = [{"file": Path(p).name, "sha256": sha256_file(p)} for p in path_list]
+    if hash_files:
+        ev.sources = [{"file": Path(p).name, "sha256": sha256_file(p)} for p in path_list]
     return ev

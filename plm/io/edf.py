@@ -1,4 +1,4 @@
-"""EDF, EDF+ and BDF(+) reading and writing with numpy memory maps.
+"""EDF, EDF+ and BDF(+) reading and writing with numpy, one pass over the records.
 
 Why our own reader: reading two leg channels out of an 8-h, 20-channel night must be fast
 and light on memory, and the per-record time keeping of EDF+D ("discontinuous") files
@@ -20,7 +20,7 @@ import logging
 import math
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -596,20 +596,37 @@ def _lenient_ranges(f: dict[str, str]) -> tuple[float, float, int, int]:
 # --------------------------------------------------------------------------------------
 
 
-def _record_map(header: EdfHeader) -> np.ndarray:
-    """Memory-map the data records as a read-only ``(n_records, record_bytes)`` uint8 array."""
-    if header.n_records == 0:
-        return np.zeros((0, header.record_bytes), dtype=np.uint8)
+#: Bytes of data records read at a time (one reused buffer).
+_BLOCK_BYTES = 16 << 20
+
+
+def _record_blocks(header: EdfHeader) -> Iterator[tuple[int, np.ndarray]]:
+    """Yield ``(first record, (k, record_bytes) uint8 block)`` over the data records.
+
+    One reused buffer of about 16 MB: reading two leg channels touches each page of the
+    file once and keeps only the output arrays resident (a memory map of the whole file
+    made the resident size grow by the file size; see benchmarks/README.md).  The block
+    is overwritten by the next iteration: copy what you keep.
+    """
+    n, rb = header.n_records, header.record_bytes
+    if n == 0 or rb == 0:
+        return
+    per = max(1, _BLOCK_BYTES // rb)
+    buf = np.empty((min(per, n), rb), dtype=np.uint8)
     try:
-        return np.memmap(
-            header.path,
-            dtype=np.uint8,
-            mode="r",
-            offset=header.header_bytes,
-            shape=(header.n_records, header.record_bytes),
-        )
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot map data records: {exc}", str(header.path)) from None
+        with open(header.path, "rb") as fh:
+            fh.seek(header.header_bytes)
+            for k0 in range(0, n, per):
+                block = buf[: min(per, n - k0)]
+                got = fh.readinto(memoryview(block).cast("B"))
+                if got != block.size:
+                    raise InputError(
+                        f"truncated: data records end at record {k0 + got // rb} of {n}",
+                        str(header.path),
+                    )
+                yield k0, block
+    except OSError as exc:
+        raise InputError(f"cannot read data records: {exc}", str(header.path)) from None
 
 
 def _signal(header: EdfHeader, index: int) -> SignalHeader:
@@ -628,7 +645,7 @@ def _digital(records: np.ndarray, sig: SignalHeader, bps: int) -> np.ndarray:
     spr = sig.samples_per_record
     cols = records[:, sig.byte_offset : sig.byte_offset + spr * bps]
     if bps == 2:
-        # the last axis is contiguous, so this views the memmap without copying
+        # the last axis is contiguous, so this views the block without copying
         return cols.view("<i2").reshape(n, spr)
     # int24: put the three bytes in the top of a little-endian int32, shift back (sign-extends)
     quad = np.zeros((n, spr, 4), dtype=np.uint8)
@@ -650,7 +667,7 @@ def _to_physical(digital: np.ndarray, sig: SignalHeader, dtype: Any) -> np.ndarr
 def read_signals(
     header: EdfHeader, indices: Sequence[int], dtype: Any = np.float32
 ) -> list[np.ndarray]:
-    """Read several signals through one memory map.
+    """Read several signals in one pass over the data records.
 
     Parameters
     ----------
@@ -678,18 +695,17 @@ def read_signals(
             raise InputError(
                 f"signal {sig.index} ({sig.label!r}) is an annotation signal", str(header.path)
             )
-    records = _record_map(header)
-    try:
-        return [
-            _to_physical(_digital(records, sig, header.bytes_per_sample), sig, dtype)
-            for sig in sigs
-        ]
-    finally:
-        del records
+    outs = [np.empty(header.n_records * sig.samples_per_record, dtype=dtype) for sig in sigs]
+    for k0, block in _record_blocks(header):
+        for sig, out in zip(sigs, outs, strict=True):
+            spr = sig.samples_per_record
+            phys = _to_physical(_digital(block, sig, header.bytes_per_sample), sig, dtype)
+            out[k0 * spr : k0 * spr + phys.size] = phys
+    return outs
 
 
 def read_signal(header: EdfHeader, index: int, dtype: Any = np.float32) -> np.ndarray:
-    """Read one signal in physical units (µV for voltage channels), memmap-backed.
+    """Read one signal in physical units (µV for voltage channels).
 
     Only the bytes of this signal are copied out of the file's data records.  Scale and
     offset are computed in float64 and applied in ``dtype``.
@@ -716,11 +732,12 @@ def read_signal(header: EdfHeader, index: int, dtype: Any = np.float32) -> np.nd
 def read_digital(header: EdfHeader, index: int) -> np.ndarray:
     """Return the raw digital samples (int16 for EDF, int32 for BDF) of one signal, 1-D."""
     sig = _signal(header, index)
-    records = _record_map(header)
-    try:
-        return np.array(_digital(records, sig, header.bytes_per_sample)).reshape(-1)
-    finally:
-        del records
+    parts = [
+        _digital(block, sig, header.bytes_per_sample).reshape(-1).copy()
+        for _, block in _record_blocks(header)
+    ]
+    dtype = "<i2" if header.bytes_per_sample == 2 else "<i4"
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
 
 
 # --------------------------------------------------------------------------------------
@@ -732,11 +749,10 @@ def _annotation_bytes(header: EdfHeader, index: int) -> np.ndarray:
     """Return the raw bytes of annotation signal ``index``, ``(n_records, nbytes)`` uint8."""
     sig = header.signals[index]
     nbytes = sig.samples_per_record * header.bytes_per_sample
-    records = _record_map(header)
-    try:
-        return np.array(records[:, sig.byte_offset : sig.byte_offset + nbytes])
-    finally:
-        del records
+    out = np.empty((header.n_records, nbytes), dtype=np.uint8)
+    for k0, block in _record_blocks(header):
+        out[k0 : k0 + len(block)] = block[:, sig.byte_offset : sig.byte_offset + nbytes]
+    return out
 
 
 def _parse_tal_onset(text: bytes) -> float:
