@@ -673,3 +673,47 @@ def test_writer_output_is_byte_stable(tmp_path):
     assert a == b
     assert a[:8] == b"0       " and a[192:197] == b"EDF+C"
     assert a[88:120].startswith(b"Startdate 02-MAR-2021")
+
+
+def test_vectorized_tal_parsing_equals_record_by_record_parse(tmp_path):
+    """The fast paths (time-keeping onsets, skipping bare time-keeping records) lose nothing."""
+    from plm.io.edf import (
+        _annotation_bytes,
+        _has_annotations,
+        _parse_tal_onset,
+        _parse_tals,
+        _tal_onsets_vectorized,
+    )
+
+    fs = 10
+    n_rec = 50
+    onsets = np.r_[np.arange(20.0), np.arange(30.0, 60.0)]  # EDF+D with a 10-s gap
+    x = np.sin(np.arange(n_rec * fs) / 3.0)
+    ann = pd.DataFrame(
+        {
+            "onset": [0.0, 0.0, 5.5, 5.5, 33.25, 59.0],
+            "duration": [0.0, 30.0, 1.0, 0.0, 2.0, 0.0],
+            "description": ["Lights off", "Sleep stage W", "LM left", "Éveil", "Arousal", "end"],
+        }
+    )
+    path = tmp_path / "d.edf"
+    edf.write_edf(path, [SignalSpec("Leg L", x, fs)], datetime(2026, 1, 1, 23, 0), annotations=ann,
+              file_type="EDF+D", record_onsets_s=onsets)  # fmt: skip
+    header = edf.read_header(path)
+    raw = _annotation_bytes(header, header.annotation_indices[0])
+    slow = np.array(
+        [_parse_tal_onset(row[:64].tobytes().split(b"\x14", 1)[0]) for row in raw]
+    )
+    np.testing.assert_array_equal(_tal_onsets_vectorized(raw), slow)
+    np.testing.assert_array_equal(edf.record_onsets(header), onsets)
+    keep = _has_annotations(raw)
+    assert 0 < keep.sum() < len(raw)
+    assert _parse_tals(raw[keep].tobytes()) == _parse_tals(raw.tobytes())
+    # a record whose first TAL carries text is never skipped
+    row = np.zeros((1, raw.shape[1]), dtype=np.uint8)
+    tal = b"+3\x14\x14Lights on\x14\x00"
+    row[0, : len(tal)] = np.frombuffer(tal, dtype=np.uint8)
+    assert _has_annotations(row).tolist() == [True]
+    # anything unusual falls back to the record-by-record parse
+    row[0, :3] = np.frombuffer(b"3\x14\x14", dtype=np.uint8)
+    assert _tal_onsets_vectorized(row) is None
