@@ -346,6 +346,7 @@ def _score_recording(
             ecg_fs_hz=legs.ecg_fs_hz,
             t0_s=t0,
             n_threads=n_threads,
+            keep_baseline=keep_signals,  # per-sample baselines only when plots need them
         )
         movements.append(mv)
         for side, det in detections.items():

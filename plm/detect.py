@@ -368,12 +368,55 @@ def _morphology_ok(
     return ok
 
 
+class _BlockBaseline:
+    """Per-sample view of a baseline held per 0.1-s block: slicing expands only the slice."""
+
+    def __init__(self, blocks: np.ndarray, bn: int, n: int) -> None:
+        self.blocks, self.bn, self.n = blocks, bn, n
+
+    def __getitem__(self, sl: slice) -> np.ndarray:
+        a, z, _ = sl.indices(self.n)
+        k0, k1 = a // self.bn, -(-z // self.bn)
+        return np.repeat(self.blocks[k0:k1], self.bn)[a - k0 * self.bn : z - k0 * self.bn]
+
+
+def _threshold_masks(
+    r: np.ndarray, fs: float, b: Any, rules: RuleProfile, chunk: int = 1 << 16
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where the envelope exceeds resting + 2 µV (``active``) and resting + 8 µV (``hi``).
+
+    Chunk by chunk (the envelope's half window read on both sides), so no channel-length
+    float array is made besides the input: the envelope and the difference to the
+    baseline exist one chunk at a time.
+    """
+    n = r.size
+    w = _odd(rules.envelope_s * fs) if rules.envelope_s > 0 else 1
+    h = w // 2
+    lo_t = np.float32(rules.offset_above_baseline_uv)  # exceeds resting + 2 uV
+    hi_t = np.float32(rules.onset_above_baseline_uv)  # exceeds resting + 8 uV
+    active = np.empty(n, dtype=bool)
+    hi = np.empty(n, dtype=bool)
+    for s in range(0, n, chunk):
+        e = min(n, s + chunk)
+        if w > 1:
+            a, z = max(0, s - h), min(n, e + h)
+            env = _envelope(r[a:z], fs, float(rules.envelope_s))[s - a : e - a]
+        else:
+            env = r[s:e]
+        above = env - b[s:e]
+        np.greater(above, lo_t, out=active[s:e])
+        np.greater(above, hi_t, out=hi[s:e])
+    return active, hi
+
+
 def detect_movements(
     rect_uv: np.ndarray,
     fs_hz: float,
     rules: RuleProfile,
     t0_s: float = 0.0,
     baseline: np.ndarray | None = None,
+    *,
+    keep_baseline: bool = True,
 ) -> Detection:
     """Detect monolateral leg movements in rectified EMG (spec A.2, §3.2, §11).
 
@@ -392,6 +435,9 @@ def detect_movements(
         Time of the first sample (s); all output times are ``t0_s + sample / fs``.
     baseline : array_like, optional
         Per-sample baseline (µV) to use instead of :func:`resting_baseline`.
+    keep_baseline : bool
+        Return the per-sample baseline on the Detection (for plots).  False keeps only
+        its 0.1-s block values while detecting, which saves two channel-length arrays.
 
     Returns
     -------
@@ -401,6 +447,7 @@ def detect_movements(
     """
     r, fs = _check(rect_uv, fs_hz)
     n = r.size
+    bb = None
     if baseline is None:
         if n:
             bb, _, bn = _baseline_blocks(r, fs, rules)
@@ -416,12 +463,9 @@ def detect_movements(
     if n == 0:
         return Detection(empty_detected(), unscorable, b, fs, t0_s, info)
 
-    e = _envelope(r, fs, float(rules.envelope_s))
-    # amplitude above resting (uV); the envelope buffer is reused
-    above = r - b if e is r else np.subtract(e, b, out=e)
-    active = above > np.float32(rules.offset_above_baseline_uv)  # exceeds resting + 2 uV
-    hi = above > np.float32(rules.onset_above_baseline_uv)  # exceeds resting + 8 uV
-    del above, e
+    if bb is not None and not keep_baseline:
+        b = _BlockBaseline(bb, bn, n)  # expanded slice by slice from here on
+    active, hi = _threshold_masks(r, fs, b, rules)
     if unscorable.shape[0]:  # unscorable: no onset, counts as quiet
         active &= ~umask
         hi &= ~umask
@@ -476,6 +520,8 @@ def detect_movements(
         info["rejected_amplitude"] = int((~ok).sum())
         on, off, peak, area = on[ok], off[ok], peak[ok], area[ok]
 
+    if isinstance(b, _BlockBaseline):
+        b = None
     movements = (
         pd.DataFrame(
             {
@@ -508,6 +554,7 @@ def detect_leg(
     t0_s: float = 0.0,
     *,
     r_peaks_s: np.ndarray | None = None,
+    keep_baseline: bool = True,
 ) -> Detection:
     """Condition one raw leg-EMG channel and detect its LMs.
 
@@ -529,6 +576,8 @@ def detect_leg(
         Time of the first sample (s).
     r_peaks_s : array_like, optional
         R-peak times (s) already found on the ECG (:func:`plm.signal.detect_r_peaks`).
+    keep_baseline : bool
+        Keep the per-sample baseline on the Detection (see :func:`detect_movements`).
 
     Returns
     -------
@@ -556,7 +605,7 @@ def detect_leg(
             float(t0_s),
             {"mains_hz": None, "ecg_suppressed": False, "notes": [str(exc)]},
         )
-    det = detect_movements(cond.signal, fs_hz, rules, t0_s=t0_s)
+    det = detect_movements(cond.signal, fs_hz, rules, t0_s=t0_s, keep_baseline=keep_baseline)
     det.info.update(
         mains_hz=cond.mains_hz, ecg_suppressed=cond.ecg_suppressed, notes=list(cond.notes)
     )
@@ -571,6 +620,7 @@ def detect_legs(
     ecg_fs_hz: float | None = None,
     t0_s: float = 0.0,
     n_threads: int = 2,
+    keep_baseline: bool = True,
 ) -> tuple[pd.DataFrame, dict[str, Detection]]:
     """Detect the LMs of several leg channels (e.g. left and right) of one night.
 
@@ -591,6 +641,8 @@ def detect_legs(
         Time of the first sample (s).
     n_threads : int
         Worker threads (1 = sequential).
+    keep_baseline : bool
+        Keep the per-sample baselines on the Detections (for plots).
 
     Returns
     -------
@@ -610,7 +662,9 @@ def detect_legs(
         peaks = r_peaks_for(ecg, fs_hz if ecg_fs_hz is None else ecg_fs_hz, notes)
 
     def run(item: tuple[str, np.ndarray]) -> Detection:
-        det = detect_leg(item[1], fs_hz, rules, t0_s=t0_s, r_peaks_s=peaks)
+        det = detect_leg(
+            item[1], fs_hz, rules, t0_s=t0_s, r_peaks_s=peaks, keep_baseline=keep_baseline
+        )
         det.info["notes"] = notes + det.info.get("notes", [])
         return det
 
