@@ -7,19 +7,13 @@ tree from tmp_path; every client call uses a short timeout, so no test can hang.
 from __future__ import annotations
 
 import argparse
-import functools
 import hashlib
 import logging
-import os
 import re
-import socket
-import threading
-import time
-from http import HTTPStatus
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from _http_server import clear_proxies, serve
 
 from pipelines.fetch_cli import add_fetch_parser, run_fetch
 from plm.events import InputError
@@ -59,99 +53,6 @@ FILES = {
 }
 
 
-class Behaviour:
-    """What the handler should do, per URL path, shared with the test."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.requests: list[tuple[str, str | None]] = []  # (path, Range header)
-        self.cut_first: dict[str, int] = {}  # path -> cut after K bytes, first request only
-        self.corrupt: set[str] = set()
-        self.not_found: set[str] = set()
-        self.ignore_range: set[str] = set()
-        self.fail_first: dict[str, int] = {}  # path -> HTTP status for the first request
-        self.stall_first: dict[str, float] = {}  # path -> seconds to stall mid-body, once
-        self.seen: dict[str, int] = {}
-
-    def log(self, path: str, rng: str | None) -> int:
-        with self.lock:
-            self.requests.append((path, rng))
-            self.seen[path] = self.seen.get(path, 0) + 1
-            return self.seen[path]
-
-    def count(self, name: str) -> int:
-        return sum(1 for p, _ in self.requests if p.endswith("/" + name))
-
-    def ranges(self, name: str) -> list[str | None]:
-        return [r for p, r in self.requests if p.endswith("/" + name)]
-
-
-class RangeHandler(SimpleHTTPRequestHandler):
-    """Static files with `Range: bytes=N-[M]` support and scripted failures."""
-
-    def log_message(self, format, *args):  # silence the access log
-        pass
-
-    def do_GET(self):
-        b = self.server.behaviour  # type: ignore[attr-defined]
-        url_path = self.path.split("?", 1)[0]
-        rng = self.headers.get("Range")
-        nth = b.log(url_path, rng)
-        if url_path in b.not_found:
-            self.send_error(HTTPStatus.NOT_FOUND)
-            return
-        if nth == 1 and url_path in b.fail_first:
-            self.send_error(b.fail_first[url_path])
-            return
-        fs_path = self.translate_path(url_path)
-        if not os.path.isfile(fs_path):
-            self.send_error(HTTPStatus.NOT_FOUND)
-            return
-        with open(fs_path, "rb") as fh:
-            data = fh.read()
-        if url_path in b.corrupt:
-            data = bytes([data[0] ^ 0xFF]) + data[1:]
-        size = len(data)
-        start = 0
-        m = re.match(r"bytes=(\d+)-(\d*)$", rng or "")
-        if m and url_path not in b.ignore_range:
-            start = int(m.group(1))
-            end = int(m.group(2)) if m.group(2) else size - 1
-            if start >= size:
-                self.send_response(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE)
-                self.send_header("Content-Range", f"bytes */{size}")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            body = data[start : end + 1]
-            self.send_response(HTTPStatus.PARTIAL_CONTENT)
-            self.send_header("Content-Range", f"bytes {start}-{start + len(body) - 1}/{size}")
-        else:
-            body = data
-            self.send_response(HTTPStatus.OK)
-        self.send_header("Content-Type", "application/octet-stream")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Accept-Ranges", "bytes")
-        self.end_headers()
-        if nth == 1 and url_path in b.cut_first:
-            self.wfile.write(body[: b.cut_first[url_path]])
-            self.wfile.flush()
-            self.close_connection = True
-            try:
-                self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            return
-        if nth == 1 and url_path in b.stall_first:
-            half = len(body) // 2
-            self.wfile.write(body[:half])
-            self.wfile.flush()
-            time.sleep(b.stall_first[url_path])  # bounded: the client times out first
-            self.close_connection = True
-            return
-        self.wfile.write(body)
-
-
 def _sums_text(files: dict[str, bytes]) -> str:
     return "".join(f"{hashlib.sha256(d).hexdigest()}  {name}\n" for name, d in files.items())
 
@@ -165,32 +66,15 @@ def server(tmp_path):
         (db / name).write_bytes(data)
     (db / "SHA256SUMS.txt").write_text(_sums_text(FILES))
 
-    handler = functools.partial(RangeHandler, directory=str(root))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.daemon_threads = True
-    httpd.behaviour = Behaviour()  # type: ignore[attr-defined]
-    httpd.timeout = TIMEOUT
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-    httpd.base_url = f"http://127.0.0.1:{httpd.server_address[1]}"  # type: ignore[attr-defined]
-    try:
+    with serve(root, TIMEOUT) as httpd:
         yield httpd
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=TIMEOUT)
 
 
 @pytest.fixture(autouse=True)
 def _no_proxy_no_env(monkeypatch):
     # Never route the loopback test traffic through a proxy, and start each test without
     # a mirror configured in the environment.
-    for var in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
-                "ALL_PROXY"):  # fmt: skip
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    clear_proxies(monkeypatch)
     monkeypatch.delenv(F.ENV_BASE_URL, raising=False)
 
 

@@ -8,23 +8,18 @@ no external host is ever contacted.
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import hashlib
 import json
-import os
 import re
 import shutil
 import socket
-import threading
 from datetime import datetime, timedelta
-from http import HTTPStatus
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from _http_server import clear_proxies, serve
 
 from pipelines import cap_mirror
 from pipelines import validate_cap as V
@@ -45,99 +40,10 @@ DURATION_S = 2700.0
 # --------------------------------------------------------------------------- server
 
 
-class Behaviour:
-    """What the handler should do, per URL path; the requests it saw."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.requests: list[tuple[str, str | None]] = []  # (path, Range header)
-        self.cut_first: dict[str, int] = {}  # path -> cut the first response after K bytes
-
-    def log(self, path: str, rng: str | None) -> int:
-        with self.lock:
-            self.requests.append((path, rng))
-            return sum(1 for p, _ in self.requests if p == path)
-
-    def ranges(self, name: str) -> list[str | None]:
-        return [r for p, r in self.requests if p.endswith("/" + name)]
-
-
-class RangeHandler(SimpleHTTPRequestHandler):
-    """Static files with `Range: bytes=N-[M]` and a scripted cut of the first response."""
-
-    def log_message(self, format, *args):  # silence the access log
-        pass
-
-    def do_GET(self):
-        b = self.server.behaviour  # type: ignore[attr-defined]
-        url_path = self.path.split("?", 1)[0]
-        rng = self.headers.get("Range")
-        nth = b.log(url_path, rng)
-        fs_path = self.translate_path(url_path)
-        if not os.path.isfile(fs_path):
-            self.send_error(HTTPStatus.NOT_FOUND)
-            return
-        with open(fs_path, "rb") as fh:
-            data = fh.read()
-        size, start = len(data), 0
-        m = re.match(r"bytes=(\d+)-(\d*)$", rng or "")
-        if m:
-            start = int(m.group(1))
-            end = int(m.group(2)) if m.group(2) else size - 1
-            if start >= size:
-                self.send_response(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE)
-                self.send_header("Content-Range", f"bytes */{size}")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            body = data[start : end + 1]
-            self.send_response(HTTPStatus.PARTIAL_CONTENT)
-            self.send_header("Content-Range", f"bytes {start}-{start + len(body) - 1}/{size}")
-        else:
-            body = data
-            self.send_response(HTTPStatus.OK)
-        self.send_header("Content-Type", "application/octet-stream")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Accept-Ranges", "bytes")
-        self.end_headers()
-        if nth == 1 and url_path in b.cut_first:
-            self.wfile.write(body[: b.cut_first[url_path]])
-            self.wfile.flush()
-            self.close_connection = True
-            with contextlib.suppress(OSError):
-                self.connection.shutdown(socket.SHUT_RDWR)
-            return
-        self.wfile.write(body)
-
-
-@contextlib.contextmanager
-def serve(root: Path):
-    """Serve `root` on 127.0.0.1 (random port) in a daemon thread; always shut down."""
-    handler = functools.partial(RangeHandler, directory=str(root))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.daemon_threads = True
-    httpd.behaviour = Behaviour()  # type: ignore[attr-defined]
-    httpd.timeout = TIMEOUT
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-    httpd.base_url = f"http://127.0.0.1:{httpd.server_address[1]}"  # type: ignore[attr-defined]
-    try:
-        yield httpd
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=TIMEOUT)
-
-
 @pytest.fixture(autouse=True)
 def _no_proxy_no_env(monkeypatch):
     # loopback traffic never goes through a proxy; no mirror configured in the environment
-    for var in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
-                "ALL_PROXY"):  # fmt: skip
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    clear_proxies(monkeypatch)
     monkeypatch.delenv(F.ENV_BASE_URL, raising=False)
 
 
