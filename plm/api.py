@@ -52,17 +52,16 @@ def as_hypnogram(hypnogram: Any, epoch_s: float = 30.0) -> Hypnogram | None:
         overlap = np.flatnonzero(onset[1:] < onset[:-1] + n_ep[:-1] * epoch_s - 1.0)
         if overlap.size:
             raise InputError(f"overlapping hypnogram epochs at t={onset[overlap[0] + 1]:g} s")
-        start = onset[0] if len(onset) else 0.0
-        first = np.rint((onset - start) / epoch_s).astype(int)
-        total = int((first + n_ep).max()) if len(first) else 0
-        stages = np.full(total, "unscored", dtype=object)
-        filled = np.zeros(total, dtype=bool)
-        for f, k, st in zip(first, n_ep, h["stage"].astype(str), strict=True):
-            if filled[f : f + k].any():
-                raise InputError(f"overlapping hypnogram epochs at t={start + f * epoch_s:g} s")
-            stages[f : f + k] = st
-            filled[f : f + k] = True
-        return Hypnogram(stages, epoch_s=epoch_s, start_s=float(start))
+        if not len(h):
+            return Hypnogram(np.array([], dtype=object), epoch_s=epoch_s)
+        from plm.io.annotations import build_hypnogram  # the importers' epoch grid
+
+        h = h.reset_index(drop=True)
+        stages = h["stage"].astype(str).to_numpy(dtype=object)
+        hyp, _ = build_hypnogram(
+            h, np.arange(len(h)), onset, n_ep * epoch_s, stages, epoch_s, None, None
+        )
+        return hyp
     seq = np.asarray(list(hypnogram), dtype=object)
     aliases = {"REM": "R", "WAKE": "W", "S1": "N1", "S2": "N2", "S3": "N3", "S4": "N3"}
     seq = np.array([aliases.get(str(x).upper(), str(x)) for x in seq], dtype=object)

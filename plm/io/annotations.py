@@ -76,6 +76,7 @@ __all__ = [
     "events_from_annotations",
     "load_night_events",
     "empty_annotations",
+    "build_hypnogram",
 ]
 
 logger = logging.getLogger(__name__)
@@ -384,21 +385,17 @@ def events_from_annotations(
     kinds = np.array([m.kind if m is not None else "" for m in mapped], dtype=object)
     values = np.array([m.value if m is not None else None for m in mapped], dtype=object)
 
-    # movements
-    sel = kinds == "lm"
-    movements = (
-        pd.DataFrame(
-            {
-                "onset": onset[sel],
-                "duration": duration[sel],
-                "side": pd.Series(values[sel], dtype=object),
-            }
-        )
-        .sort_values("onset", kind="stable")
-        .reset_index(drop=True)
-        if sel.any()
-        else empty_movements()
-    )
+    def table(kind: str, value_column: str | None, empty: pd.DataFrame) -> pd.DataFrame:
+        """The rows of one kind as an onset-sorted table (``empty`` when there are none)."""
+        sel = kinds == kind
+        if not sel.any():
+            return empty
+        cols: dict[str, Any] = {"onset": onset[sel], "duration": duration[sel]}
+        if value_column:
+            cols[value_column] = pd.Series(values[sel], dtype=object)
+        return pd.DataFrame(cols).sort_values("onset", kind="stable").reset_index(drop=True)
+
+    movements = table("lm", "side", empty_movements())
     no_side = Counter(
         desc[i]
         for i, m in enumerate(mapped)
@@ -410,29 +407,8 @@ def events_from_annotations(
             f"({_fmt_counts(no_side)}): scored as side 'both'"
         )
 
-    # respiratory and arousals
-    sel = kinds == "respiratory"
-    respiratory = (
-        pd.DataFrame(
-            {
-                "onset": onset[sel],
-                "duration": duration[sel],
-                "type": pd.Series(values[sel], dtype=object),
-            }
-        )
-        .sort_values("onset", kind="stable")
-        .reset_index(drop=True)
-        if sel.any()
-        else empty_intervals(("type",))
-    )
-    sel = kinds == "arousal"
-    arousals = (
-        pd.DataFrame({"onset": onset[sel], "duration": duration[sel]})
-        .sort_values("onset", kind="stable")
-        .reset_index(drop=True)
-        if sel.any()
-        else empty_intervals()
-    )
+    respiratory = table("respiratory", "type", empty_intervals(("type",)))
+    arousals = table("arousal", None, empty_intervals())
 
     # lights
     off = onset[kinds == "lights_off"]
@@ -455,7 +431,7 @@ def events_from_annotations(
     st_idx = np.flatnonzero(kinds == "stage")
     hypnogram = None
     if st_idx.size:
-        hypnogram, hw = _build_hypnogram(df, st_idx, onset, duration, values, epoch_s, rec, src)
+        hypnogram, hw = build_hypnogram(df, st_idx, onset, duration, values, epoch_s, rec, src)
         warnings += hw
 
     # ignored and unmapped labels
@@ -520,7 +496,7 @@ def _fmt_counts(c: Counter) -> str:
     return ", ".join(f"{k!r} ×{v}" for k, v in c.most_common(5)) + (", …" if len(c) > 5 else "")
 
 
-def _build_hypnogram(
+def build_hypnogram(
     df: pd.DataFrame,
     st_idx: np.ndarray,
     onset: np.ndarray,
@@ -530,7 +506,13 @@ def _build_hypnogram(
     rec: float | None,
     src: str | None,
 ) -> tuple[Hypnogram, list[str]]:
-    """Put stage annotations on an epoch grid that starts at the first one."""
+    """Put stage annotations on an epoch grid that starts at the first one.
+
+    ``st_idx`` selects the stage rows of ``df`` (used to name the row in errors);
+    ``onset``/``duration`` (s) and ``values`` (stage codes) are indexed like ``df``.
+    A zero or missing duration is one epoch; ``rec`` (s), when given, drops epochs
+    after the recording end.  Returns the hypnogram and warnings.
+    """
     warnings: list[str] = []
     order = st_idx[np.argsort(onset[st_idx], kind="stable")]
     start = float(onset[order[0]])
