@@ -335,8 +335,9 @@ def _score_recording(
 
     movements, unscorable, signals = [], [], {}
     channels = {"left": legs.left_uv, "right": legs.right_uv, "merged": legs.merged_uv}
-    n_samples = len(next(x for x in channels.values() if x is not None))
-    for t0, sl, ecg in _segment_slices(legs, n_samples):
+    ecg_slices = legs.segment_slices(legs.ecg_fs_hz) if legs.ecg is not None else None
+    for k, (t0, sl) in enumerate(legs.segment_slices()):  # one pass per EDF+D segment
+        ecg = legs.ecg[ecg_slices[k][1]] if ecg_slices is not None else None
         mv, detections = detect_legs(
             {side: x[sl] for side, x in channels.items() if x is not None},
             legs.fs_hz,
@@ -376,23 +377,6 @@ def _score_recording(
     result.summary["bilateral_rules_applicable"] = legs.merged_uv is None
     result.signals = signals
     return result
-
-
-def _segment_slices(legs: Any, n_samples: int):
-    """Yield (segment start s, leg sample slice, ECG piece or None) per continuous segment."""
-    fs = legs.fs_hz
-    seg = np.asarray(legs.segments, dtype=float).reshape(-1, 2)
-    if len(seg) == 0:
-        seg = np.array([[0.0, n_samples / fs]])
-    lengths = np.rint((seg[:, 1] - seg[:, 0]) * fs).astype(np.int64)
-    starts = np.r_[0, np.cumsum(lengths)[:-1]]
-    for (t0, _), a, n in zip(seg, starts, lengths, strict=True):
-        ecg = None
-        if legs.ecg is not None and legs.ecg_fs_hz:
-            e_a = int(round(a / fs * legs.ecg_fs_hz))
-            e_n = int(round(n / fs * legs.ecg_fs_hz))
-            ecg = legs.ecg[e_a : e_a + e_n]
-        yield float(t0), slice(int(a), int(min(a + n, n_samples))), ecg
 
 
 def file_source(path: PathLike) -> dict[str, str]:
