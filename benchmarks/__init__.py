@@ -1,6 +1,6 @@
 """Benchmark suite of plmkit: ``python -m benchmarks [--quick] [--out DIR] [--only NAME,...]``.
 
-The suite generates its own inputs with :mod:`plm.synth` (cached in ``benchmarks/.cache``),
+The suite generates its own inputs with :mod:`plm.simulate` (cached in ``benchmarks/.cache``),
 times every case, prints the tables and writes one JSON file.  See ``benchmarks/README.md``.
 Nothing here asserts a timing: targets are reported, never enforced.
 """

@@ -122,7 +122,7 @@ def case_cli(ctx: Context) -> dict[str, Any]:
         runs = []
         for _ in range(ctx.cfg.cli_repeats):
             with tempfile.TemporaryDirectory() as tmp:
-                cmd = [sys.executable, "-m", "plm.cli", "score", str(path), "--out", tmp]
+                cmd = [sys.executable, "-m", "pipelines.cli", "score", str(path), "--out", tmp]
                 run = run_process(cmd)
             if run.returncode != 0:
                 raise RuntimeError(f"plm score failed: {run.stderr}")
@@ -395,7 +395,7 @@ def case_scaling(ctx: Context) -> dict[str, Any]:
 
 def _context_events(hours: float) -> Any:
     """Hypnogram, respiratory events and arousals of a synthetic night (no movements)."""
-    from plm.synth import simulate_quiet_night
+    from plm.simulate.nights import simulate_quiet_night
 
     return simulate_quiet_night(hours * 3600, 50.0, seed=11).to_events()
 
@@ -468,13 +468,13 @@ def case_density(ctx: Context) -> dict[str, Any]:
 
 def batch_cli_available() -> bool:
     """True when ``plm batch --help`` works in this environment."""
-    return run_process([sys.executable, "-m", "plm.cli", "batch", "--help"]).returncode == 0
+    return run_process([sys.executable, "-m", "pipelines.cli", "batch", "--help"]).returncode == 0
 
 
 def _batch_cli(folder: Path, jobs: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out"
-        cmd = [sys.executable, "-m", "plm.cli", "batch", str(folder), "--out", str(out)]
+        cmd = [sys.executable, "-m", "pipelines.cli", "batch", str(folder), "--out", str(out)]
         run = run_process([*cmd, "--jobs", str(jobs)])
         if run.returncode != 0:
             raise RuntimeError(f"plm batch failed ({run.returncode}): {run.stderr[-2000:]}")

@@ -1,4 +1,4 @@
-"""Benchmark inputs made with :mod:`plm.synth`, cached on disk and keyed by parameters."""
+"""Benchmark inputs made with :mod:`plm.simulate.nights`, cached on disk and keyed by parameters."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pandas as pd
 GENERATOR_VERSION = 1
 #: Default cache folder (git-ignored).
 DEFAULT_CACHE = Path(__file__).resolve().parent / ".cache"
-#: Channel labels written by :func:`plm.synth.write_night_edf`.
+#: Channel labels written by :func:`plm.simulate.nights.write_night_edf`.
 LEFT, RIGHT, ECG = "Leg L", "Leg R", "ECG"
 
 
@@ -31,7 +31,7 @@ class NightSpec:
     """A synthetic PSG night: two legs at ``fs_hz``, ECG at ``ecg_fs_hz`` and, with
     ``other_channels``, 18 more channels (EEG/EOG/chin/snore at 256 Hz, respiration at
     32 Hz, SpO2/pulse/position/light at 1 Hz); artefacts: mains, ECG bleed, pops and a
-    noisy stretch (``plm.synth.ARTIFACTS``)."""
+    noisy stretch (``plm.simulate.nights.ARTIFACTS``)."""
 
     hours: float
     fs_hz: float
@@ -52,7 +52,7 @@ class NightSpec:
 
 def write_night(spec: NightSpec, path: Path) -> Path:
     """Simulate ``spec`` and write it as EDF+C at ``path`` (atomic: the writer renames)."""
-    from plm.synth import simulate_night, write_night_edf
+    from plm.simulate.nights import simulate_night, write_night_edf
 
     night = simulate_night(
         spec.hours * 3600,
@@ -98,7 +98,7 @@ class Inputs:
         params = {"hours": hours, "fs_hz": fs_hz, "seed": seed}
         path = self.cache_dir / f"{_key('quiet', params)}.npz"
         if not path.exists():
-            from plm.synth import simulate_quiet_night
+            from plm.simulate.nights import simulate_quiet_night
 
             night = simulate_quiet_night(hours * 3600, fs_hz, seed=seed)
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -526,9 +526,7 @@ def apply_rules(events: NightEvents, rules: RuleProfile) -> EngineOutput:
         w_on, w_off = r_off - rules.respiratory_before_end_s, r_off + rules.respiratory_after_end_s
         respiratory = _overlaps_any(c_on, c_off, w_on, w_off, strict=False)
         # events whose window holds a CLM (PLMScoRe "R events % with CLM")
-        resp_with_clm = int(
-            _overlaps_any(w_on, w_off, c_on[cand], c_off[cand], strict=False).sum()
-        )
+        resp_with_clm = int(_overlaps_any(w_on, w_off, c_on[cand], c_off[cand], strict=False).sum())
     else:
         respiratory = np.zeros(len(combined), dtype=bool)
         resp_with_clm = 0

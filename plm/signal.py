@@ -654,6 +654,4 @@ def condition(
             )
     logger.debug("conditioned %d samples at %g Hz: %s", x.size, fs, "; ".join(notes))
     np.abs(y, out=y)
-    return Conditioned(
-        signal=y, fs_hz=fs, mains_hz=mains, ecg_suppressed=suppressed, notes=notes
-    )
+    return Conditioned(signal=y, fs_hz=fs, mains_hz=mains, ecg_suppressed=suppressed, notes=notes)

@@ -4,7 +4,7 @@
 
 Writes:
 
-* ``night01.edf``: a 60-minute EDF+ night made by :func:`plm.synth.simulate_night`:
+* ``night01.edf``: a 60-minute EDF+ night made by :func:`plm.simulate.nights.simulate_night`:
   two tibialis anterior channels (``Leg L``, ``Leg R``, 200 Hz), an ECG channel (128 Hz), and
   EDF+ annotations (hypnogram, apneas/hypopneas, arousals, lights off/on).  The leg EMG
   has resting EMG with drift, planted periodic series (IMIs around 20-40 s), isolated
@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from plm._util import atomic_write
-from plm.synth import SyntheticNight, simulate_night, write_night_edf, write_truth_tsv
+from plm.simulate.nights import SyntheticNight, simulate_night, write_night_edf, write_truth_tsv
 
 SEED = 20261121
 DURATION_S = 60 * 60

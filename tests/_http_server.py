@@ -111,7 +111,6 @@ class RangeHandler(SimpleHTTPRequestHandler):
         self.wfile.write(body)
 
 
-
 @contextlib.contextmanager
 def serve(root: Path, timeout: float = 5.0) -> Iterator[ThreadingHTTPServer]:
     """Serve ``root`` on 127.0.0.1 (random port) in a daemon thread; always shut down.

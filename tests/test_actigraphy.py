@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pipelines.cli import main
 from plm.actigraphy import (
     AccelRules,
     detect_accel_window,
@@ -23,19 +24,18 @@ from plm.actigraphy import (
     score_accel,
 )
 from plm.api import score_night
-from plm.cli import main
 from plm.detect import detect_legs
 from plm.events import InputError, NightEvents
 from plm.rules import get_rules
-from plm.synth import match_events, simulate_night, write_night_edf
-from plm.synth_accel import (
+from plm.simulate.accel import (
     simulate_accel,
     simulate_accel_night,
     simulate_paired_night,
     write_accel_csv,
     write_accel_edf,
-    write_cwa,
 )
+from plm.simulate.cwa import write_cwa
+from plm.simulate.nights import match_events, simulate_night, write_night_edf
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from pipelines import batch
-from plm.cli import main
+from pipelines.cli import main
 from plm.io.edf import SignalSpec, read_header, write_edf
 
 DURATION_S = 2400  # 40-min nights (the synthetic night starts with 10-25 min of wake)
@@ -29,7 +29,7 @@ GOOD = ["night_a", "night_b", "night_c"]
 
 def make_night(path: Path, seed: int, hypnogram: bool = True) -> None:
     """A generated night as EDF+ (legs only, with or without EDF+ annotations)."""
-    from plm import synth
+    from plm.simulate import nights as synth
 
     night = synth.simulate_night(DURATION_S, FS_HZ, seed=seed)
     if hypnogram:
@@ -274,7 +274,7 @@ _SLOW_BATCH = textwrap.dedent(
     """
     import sys, time
     import plm.api
-    from plm.cli import main
+    from pipelines.cli import main
 
     _score = plm.api.score
 
@@ -530,7 +530,7 @@ def test_sleep_edf_pairing(tmp_path):
 
 def test_sleep_edf_style_pair_is_scored_with_its_hypnogram(tmp_path):
     """SC4001E0-PSG.edf (legs, no annotations) + SC4001EC-Hypnogram.edf (annotations only)."""
-    from plm import synth
+    from plm.simulate import nights as synth
 
     night = synth.simulate_night(DURATION_S, FS_HZ, seed=5)
     n = DURATION_S * FS_HZ

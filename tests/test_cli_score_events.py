@@ -9,7 +9,7 @@ import sys
 import pandas as pd
 import pytest
 
-from plm.cli import main
+from pipelines.cli import main
 
 CONTRACT_COLUMNS = [
     "onset", "duration", "side", "n_components", "candidate", "stage", "imi", "periodic",
@@ -88,7 +88,7 @@ def test_bad_event_file_gives_one_line_error_and_no_output(tmp_path, content, me
     ev.write_text(content)
     out = tmp_path / "out"
     proc = subprocess.run(
-        [sys.executable, "-m", "plm.cli", "score-events", str(ev), "--out", str(out)],
+        [sys.executable, "-m", "pipelines.cli", "score-events", str(ev), "--out", str(out)],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert proc.returncode == 2

@@ -10,7 +10,7 @@ import pytest
 distributed = pytest.importorskip("distributed")
 
 from pipelines import batch  # noqa: E402
-from plm.cli import main  # noqa: E402
+from pipelines.cli import main  # noqa: E402
 
 DURATION_S = 2400
 FS_HZ = 200
@@ -19,7 +19,7 @@ NAMES = ["dask_a", "dask_b", "dask_c", "dask_d"]
 
 @pytest.fixture(scope="module")
 def nights(tmp_path_factory) -> Path:
-    from plm import synth
+    from plm.simulate import nights as synth
 
     d = tmp_path_factory.mktemp("dask_nights")
     for i, name in enumerate(NAMES):

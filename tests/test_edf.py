@@ -701,9 +701,7 @@ def test_vectorized_tal_parsing_equals_record_by_record_parse(tmp_path):
               file_type="EDF+D", record_onsets_s=onsets)  # fmt: skip
     header = edf.read_header(path)
     raw = _annotation_bytes(header, header.annotation_indices[0])
-    slow = np.array(
-        [_parse_tal_onset(row[:64].tobytes().split(b"\x14", 1)[0]) for row in raw]
-    )
+    slow = np.array([_parse_tal_onset(row[:64].tobytes().split(b"\x14", 1)[0]) for row in raw])
     np.testing.assert_array_equal(_tal_onsets_vectorized(raw), slow)
     np.testing.assert_array_equal(edf.record_onsets(header), onsets)
     keep = _has_annotations(raw)

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from plm.cli import main
+from pipelines.cli import main
 from plm.io.channels import find_leg_channels
 from plm.io.edf import read_header
 from plm.io.recording import load_legs
@@ -123,7 +123,7 @@ def test_cli_refuses_coarse_resolution(tmp_path, capsys):
 def test_cli_refuses_coarse_resolution_subprocess(tmp_path):
     out = tmp_path / "out"
     proc = subprocess.run(
-        [sys.executable, "-m", "plm.cli", "score", str(NOX), "--out", str(out)],
+        [sys.executable, "-m", "pipelines.cli", "score", str(NOX), "--out", str(out)],
         capture_output=True,
         text=True,
         timeout=120,

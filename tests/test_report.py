@@ -12,8 +12,8 @@ import pytest
 
 import plm
 from pipelines import figures, report
+from pipelines.cli import main
 from pipelines.review import read_result
-from plm.cli import main
 
 DURATION_S = 2400
 FS_HZ = 200
@@ -21,7 +21,7 @@ FS_HZ = 200
 
 @pytest.fixture(scope="module")
 def recording(tmp_path_factory) -> Path:
-    from plm import synth
+    from plm.simulate import nights as synth
 
     d = tmp_path_factory.mktemp("report_night")
     path = d / "rep_night.edf"

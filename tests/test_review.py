@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 
 import plm
+from pipelines.cli import main
 from pipelines.review import (
     read_result,
     review_annotations,
     write_review_edf,
 )
-from plm.cli import main
 from plm.events import Hypnogram, InputError, NightEvents
 from plm.io.edf import read_annotations, read_header
 
@@ -133,7 +133,7 @@ def test_edf_roundtrip_mne_and_pyedflib(result, tmp_path):
 
 def test_generated_night_review_file_lines_up_with_the_recording(tmp_path):
     mne = pytest.importorskip("mne")
-    from plm import synth
+    from plm.simulate import nights as synth
 
     night = synth.simulate_night(1800, 200, seed=11, start_datetime=datetime(2026, 3, 4, 23, 5, 7))
     rec = tmp_path / "gen.edf"

@@ -1,6 +1,6 @@
 """`plm score` end to end on EDF files: sample night, index agreement, EDF+D, bad input.
 
-Ground truth: synthetic nights whose movements were planted (:mod:`plm.synth`); the
+Ground truth: synthetic nights whose movements were planted (:mod:`plm.simulate.nights`); the
 reference index is the scoring engine applied to the planted movements with the same
 unscorable stretches (the noisy stretch the generator put in).
 """
@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 
 import plm
-from plm.cli import main
+from pipelines.cli import main
 from plm.io.edf import SignalSpec, read_header, write_edf
-from plm.synth import match_events, simulate_night, write_night_edf
+from plm.simulate.nights import match_events, simulate_night, write_night_edf
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data" / "night01.edf"
@@ -147,7 +147,7 @@ def test_single_merged_leg_channel_is_scored_with_a_warning(tmp_path):
 
 def _run_cli(*args, cwd=None):
     return subprocess.run(
-        [sys.executable, "-m", "plm.cli", *map(str, args)],
+        [sys.executable, "-m", "pipelines.cli", *map(str, args)],
         capture_output=True, text=True, timeout=300, cwd=cwd,
     )  # fmt: skip
 

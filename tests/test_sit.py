@@ -9,10 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pipelines.cli import main
 from plm.api import score_night
-from plm.cli import main
 from plm.events import Hypnogram, InputError, NightEvents
 from plm.rules import get_rules
+from plm.simulate.accel import write_accel_edf
+from plm.simulate.nights import simulate_night, simulate_quiet_night, write_night_edf
 from plm.sit import (
     SIT_CUTOFF_PER_H,
     parse_duration,
@@ -22,8 +24,6 @@ from plm.sit import (
     sit_rules,
     sit_windows_from_annotations,
 )
-from plm.synth import simulate_night, simulate_quiet_night, write_night_edf
-from plm.synth_accel import write_accel_edf
 
 
 @pytest.fixture(scope="module")
@@ -221,7 +221,7 @@ def test_sit_cli(dense, tmp_path, capsys):
 
 
 def test_sit_on_accelerometry(tmp_path):
-    from plm.synth_accel import simulate_accel_night
+    from plm.simulate.accel import simulate_accel_night
 
     acc = simulate_accel_night(duration_s=3600, fs_hz=50, seed=9, plms_per_h=60)
     path = tmp_path / "acc.edf"

@@ -1,4 +1,4 @@
-"""Tests of plm.synth: seeded synthetic nights, planted truth, matching, file writers."""
+"""Tests of plm.simulate.nights: seeded synthetic nights, planted truth, matching, file writers."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from plm.events import STAGES, Hypnogram, NightEvents
-from plm.synth import (
+from plm.simulate.nights import (
     ARTIFACTS,
     SyntheticNight,
     match_events,

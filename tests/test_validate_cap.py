@@ -1,6 +1,6 @@
 """Tests of `plm validate-cap` and the miniature CAP mirror, against a local HTTP server only.
 
-A miniature PhysioNet tree (pipelines.cap_mirror) is served by a ThreadingHTTPServer on
+A miniature PhysioNet tree (tests.support.cap_mirror) is served by a ThreadingHTTPServer on
 127.0.0.1 (port 0, daemon thread, shut down after each test) with `Range` support and
 scripted interruptions; every client call has a short timeout, so nothing can hang and
 no external host is ever contacted.
@@ -21,15 +21,15 @@ import pandas as pd
 import pytest
 from _http_server import clear_proxies, serve
 
-from pipelines import cap_mirror
 from pipelines import validate_cap as V
-from pipelines.cap_mirror import build_cap_mirror, corrupt_file, write_sha256sums
-from plm.cli import main
+from pipelines.cli import main
 from plm.events import InputError
 from plm.io import fetch as F
 from plm.io.channels import find_leg_channels
 from plm.io.edf import SignalSpec, read_header, write_edf
 from plm.io.fetch import read_sha256sums
+from tests.support import cap_mirror
+from tests.support.cap_mirror import build_cap_mirror, corrupt_file, write_sha256sums
 
 TIMEOUT = 5.0
 DB = "capslpdb/1.0.0"

@@ -34,13 +34,10 @@ SKIP_SUFFIXES = (".html", ".pdf", ".png", ".svg")
 
 
 def _gen():
-    """The synthetic-night generators (wherever they live)."""
-    try:
-        from plm.simulate import accel as sim_accel  # type: ignore[attr-defined]
-        from plm.simulate import emg as sim_emg  # type: ignore[attr-defined]
-    except ImportError:  # before the simulation package existed
-        from plm import synth as sim_emg
-        from plm import synth_accel as sim_accel
+    """The synthetic-night generators."""
+    from plm.simulate import accel as sim_accel
+    from plm.simulate import nights as sim_emg
+
     return sim_emg, sim_accel
 
 
@@ -132,7 +129,7 @@ def fingerprint_dir(folder: Path, work: Path) -> dict[str, str]:
 
 def run_all(work: Path) -> dict[str, dict[str, str]]:
     """Generate the inputs, run every command on them, fingerprint inputs and outputs."""
-    from plm.cli import main
+    from pipelines.cli import main
 
     inputs = make_inputs(work / "inputs")
     result: dict[str, dict[str, str]] = {

@@ -7,7 +7,7 @@ RemLogic ``<rec>.txt`` hypnogram, a ``RECORDS`` list and a ``SHA256SUMS.txt``.  
 
 What the generated records look like
 ------------------------------------
-* **Signals** come from :func:`plm.synth.simulate_night`: ``plm*`` records get a high
+* **Signals** come from :func:`plm.simulate.nights.simulate_night`: ``plm*`` records get a high
   periodic-movement rate (``plm_rate_per_h``, default 40-80 per hour of recording), every
   other record (``n*`` controls) a low one (``control_rate_per_h``, default 0-5 per hour).
   Each record has its own seed derived from its name and ``seed``, so a record's bytes do
@@ -300,7 +300,7 @@ def build_cap_mirror(
     ``SHA256SUMS.txt`` lists every file of the directory (not itself), as PhysioNet
     publishes it.  The files are written atomically; building again overwrites them.
     """
-    from plm.synth import simulate_night
+    from plm.simulate.nights import simulate_night
 
     names = list(dict.fromkeys(records))
     if not names:
@@ -380,9 +380,9 @@ def corrupt_file(path: str | os.PathLike[str], offset: int = 1000) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m pipelines.cap_mirror ROOT [--records plm1,n1] [--minutes 45]``."""
+    """``python -m tests.support.cap_mirror ROOT [--records plm1,n1] [--minutes 45]``."""
     p = argparse.ArgumentParser(
-        prog="python -m pipelines.cap_mirror",
+        prog="python -m tests.support.cap_mirror",
         description="Write a miniature PhysioNet CAP Sleep Database tree (synthetic "
         "records) to ROOT/capslpdb/1.0.0 for demos of `plm validate-cap`.",
     )
