@@ -2,7 +2,7 @@
 
 ``plm score-accel FILE [--right FILE] [--diary CSV] --out DIR``: score every night of an
 accelerometry file (EDF/BDF with ankle x/y/z channels, CSV, Axivity ``.cwa``); see
-:mod:`plm.actigraphy`.  ``plm sit RECORDING --window START DURATION [--window ...]
+:mod:`plm.accel`.  ``plm sit RECORDING --window START DURATION [--window ...]
 --out DIR``: the suggested immobilization test (:mod:`plm.sit`).
 
 :func:`cmd_score_accel` also accepts the namespace of ``plm score`` (``recording``,
@@ -37,7 +37,7 @@ def _parse_lights(value: str | None, start: Any, source: str) -> float | None:
 
 def cmd_score_accel(args: argparse.Namespace) -> int:
     """Run ``plm score-accel`` (or ``plm score`` on an accelerometry file); exit code."""
-    from plm.actigraphy import get_accel_rules, load_accel, read_diary, score_accel_data
+    from plm.accel import get_accel_rules, load_accel, read_diary, score_accel_data
 
     recording = args.recording
     right = getattr(args, "right_file", None)
@@ -83,7 +83,11 @@ def cmd_score_accel(args: argparse.Namespace) -> int:
         stem=getattr(args, "stem", None),
         **parse_overrides(getattr(args, "overrides", [])),
     )
-    result.to_dir(args.out, report=bool(getattr(args, "report", False)))
+    result.to_dir(args.out)
+    if getattr(args, "report", False):
+        from pipelines.accel_report import write_accel_reports
+
+        write_accel_reports(result, args.out)
     print(f"{result.describe()}\n-> {Path(args.out)}")
     stats = result.multinight_stats.get("plm_index_tib", {})
     if len(result.nights) > 1 and stats.get("mean") is not None:

@@ -146,7 +146,7 @@ def _cmd_score_events(args: argparse.Namespace) -> int:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
-    from plm.actigraphy import is_accelerometry
+    from plm.accel import is_accelerometry
     from plm.api import score
 
     if is_accelerometry(args.recording):  # ankle accelerometry: same contract, own detector

@@ -30,8 +30,8 @@ Scoring a window reuses the EMG path: :func:`plm.io.recording.load_legs`,
 with up to ``PAD_S`` of context on each side for the resting baseline), then
 :func:`plm.api.score_night` with ``lights_off_s``/``lights_on_s`` = the window and a
 hypnogram of W epochs covering it.  Accelerometry recordings
-(:func:`plm.actigraphy.is_accelerometry`) are detected with
-:func:`plm.actigraphy.detect_accel_window` instead.
+(:func:`plm.accel.is_accelerometry`) are detected with
+:func:`plm.accel.detect_accel_window` instead.
 """
 
 from __future__ import annotations
@@ -609,7 +609,7 @@ def score_sit(
     Parameters
     ----------
     path : path-like
-        EDF/EDF+/BDF with leg EMG, or ankle accelerometry (see :mod:`plm.actigraphy`).
+        EDF/EDF+/BDF with leg EMG, or ankle accelerometry (see :mod:`plm.accel`).
     windows : sequence of (start, duration), optional
         ``start`` as ``HH:MM[:SS]`` (recording clock) or seconds from the start;
         ``duration`` in minutes or ``60min`` / ``3600s`` / ``1h``.  Default: the ``SIT
@@ -647,8 +647,8 @@ def score_sit(
         No window, a window outside the recording (the message names the file and the
         window), unreadable ratings.
     """
-    from plm.actigraphy import _stem_of, is_accelerometry
-    from plm.api import file_source, score_night
+    from plm.accel import is_accelerometry
+    from plm.api import _stem_of, file_source, score_night
 
     src = str(path)
     profile = sit_rules(rules, **overrides)
@@ -656,7 +656,7 @@ def score_sit(
     accel = is_accelerometry(path)
     warnings: list[str] = []
     if accel:
-        from plm.actigraphy import load_accel
+        from plm.accel import load_accel
 
         data = load_accel(path)
         start_dt, duration = data.start_datetime, data.duration_s
@@ -710,7 +710,7 @@ def score_sit(
     out_windows: list[SITWindow] = []
     for k, (a, b) in enumerate(spans, start=1):  # loop per window
         if accel:
-            from plm.actigraphy import detect_accel_window
+            from plm.accel import detect_accel_window
 
             movements, _posture, unscorable = detect_accel_window(data, a, b)
             gap_tables = [data.gaps, unscorable]

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pipelines.accel_report import write_accel_reports
 from pipelines.cli import main
-from plm.actigraphy import (
+from plm.accel import (
     AccelRules,
     detect_accel_window,
     find_accel_channels,
@@ -378,7 +379,10 @@ def test_lights_given_and_report(paired, tmp_path):
     _, acc = paired
     path = tmp_path / "n.csv"
     write_accel_csv(acc, path, time="seconds")
-    res = score_accel(path, lights=(600.0, 4200.0), out_dir=tmp_path / "o", report=True)
+    res = score_accel(path, lights=(600.0, 4200.0), out_dir=tmp_path / "o")
+    assert not any(p.suffix == ".html" for p in (tmp_path / "o").iterdir())  # library: no pages
+    pages = write_accel_reports(res, tmp_path / "o")
+    assert pages and all(p.is_file() for p in pages.values())
     s = res.nights[0].result.summary
     assert s["tib_source"] == "given" and s["tib_h"] == pytest.approx(1.0)
     assert any(p.name.endswith("_report.html") for p in (tmp_path / "o").iterdir())
@@ -394,3 +398,25 @@ def test_plm_score_dispatches_accelerometry_files(paired, tmp_path, capsys):
     s = json.loads((out / "ankles_night1_summary.json").read_text())
     assert s["modality"] == "actigraphy" and s["plms_index"] is None
     assert s["n_plm"] > 0
+
+
+def test_cli_report_goes_through_the_application(paired, tmp_path):
+    _, acc = paired
+    path = tmp_path / "n.csv"
+    write_accel_csv(acc, path, time="seconds")
+    out = tmp_path / "o"
+    argv = ["score-accel", str(path), "--lights-off", "600", "--lights-on", "4200"]
+    assert main([*argv, "--out", str(out), "--report"]) == 0
+    assert any(p.name.endswith("_report.html") for p in out.iterdir())
+
+
+def test_accel_package_does_not_import_the_application():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, plm.accel, plm.detect.kernel\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] == 'pipelines')\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -68,6 +68,12 @@ of the window's samples exceed ``t``.  ``min_amplitude_rule`` (AASM 2007): ``pea
 onset_above_baseline_uv``.  Not applied here: maximum durations and bilateral rules (the
 engine's job, spec §3.3).
 
+The block means, the resting level, the unscorable stretches and the onset/offset
+hysteresis are the shared detection kernel (:mod:`plm.detect.kernel`, also used by the
+ankle-accelerometer detector :mod:`plm.accel.detect`); this module supplies the EMG's
+amplitude trace (the envelope), its parameters, and the EMG-only rules (morphology,
+minimum amplitude, the chunked per-block baseline).
+
 Outputs: ``peak_uv`` = maximum of ``r - b`` over the LM (peak rectified EMG above the
 baseline, µV); ``area_uv_s`` = integral of ``max(r - b, 0)`` over the LM (µV·s).
 """
@@ -80,8 +86,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import ndimage
 
+from plm.detect.kernel import (
+    block_means,
+    block_size,
+    hysteresis_events,
+    odd,
+    resting_level,
+    stretches_above,
+    threshold_masks,
+)
 from plm.events import empty_intervals
 from plm.rules import RuleProfile
 
@@ -97,9 +111,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-#: Block length (s) of the decimated envelope the baseline is computed on.
-BLOCK_S = 0.1
 
 
 @dataclass
@@ -154,70 +165,20 @@ def _check(rect_uv: np.ndarray, fs_hz: float) -> tuple[np.ndarray, float]:
     return r, fs
 
 
-def _odd(n: float) -> int:
-    """Round to the nearest odd integer >= 1."""
-    k = max(1, int(round(n)))
-    return k if k % 2 else k + 1
-
-
-def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Start (inclusive) and end (exclusive) indices of the True runs of a bool array."""
-    mask = np.ascontiguousarray(mask, dtype=bool)
-    if mask.size == 0:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    # compare neighbours as bools: flatnonzero on a bool array is ~9x faster than on int8
-    idx = np.flatnonzero(mask[1:] != mask[:-1])
-    rising = mask[idx + 1]
-    starts = idx[rising] + 1
-    ends = idx[~rising] + 1
-    if mask[0]:
-        starts = np.concatenate(([0], starts))
-    if mask[-1]:
-        ends = np.concatenate((ends, [mask.size]))
-    return starts.astype(np.int64), ends.astype(np.int64)
-
-
-def _block_means(r: np.ndarray, bn: int) -> np.ndarray:
-    """Means of consecutive blocks of ``bn`` samples (last partial block included)."""
-    full = r.size // bn
-    m = r[: full * bn].reshape(full, bn).mean(axis=1, dtype=np.float64)
-    if r.size > full * bn:
-        m = np.append(m, r[full * bn :].mean(dtype=np.float64))
-    return m
-
-
 def _baseline_blocks(
     r: np.ndarray, fs: float, rules: RuleProfile
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Block-resolution baseline (µV), long-elevated-stretch mask and block size."""
-    bn = max(1, int(round(BLOCK_S * fs)))
-    m = _block_means(r, bn)
-    blk_s = bn / fs
-
-    def w(seconds: float) -> int:
-        return max(1, int(round(seconds / blk_s)))
-
-    # 1. floor: morphological opening of the 0.5 s-smoothed block means over
-    #    unscorable_min_s (removes every burst shorter than that, keeps long plateaus
-    #    with their edges)
-    wu = w(rules.unscorable_min_s)
-    smooth = ndimage.uniform_filter1d(m, w(rules.baseline_max_s), mode="nearest")
-    floor = ndimage.maximum_filter1d(
-        ndimage.minimum_filter1d(smooth, wu, mode="nearest"), wu, mode="nearest"
+    bn = block_size(fs)
+    b, elevated = resting_level(
+        block_means(r, bn),
+        bn / fs,
+        smooth_s=rules.baseline_max_s,
+        floor_s=rules.unscorable_min_s,
+        window_s=rules.baseline_min_s,
+        rest_above=rules.onset_above_baseline_uv,
+        elevated_above=rules.elevated_floor_uv,
     )
-    # 2. level classes: long stretches whose floor exceeds elevated_floor_uv
-    elevated = floor > float(rules.elevated_floor_uv)
-    # 3. resting blocks: not inside a burst (within onset_above_baseline_uv of the floor)
-    rest = m <= floor + rules.onset_above_baseline_uv
-    # 4. masked moving mean over baseline_min_s, within each class separately
-    wm = w(rules.baseline_min_s)
-    b = floor.copy()
-    for cls in (elevated, ~elevated):  # two classes
-        sel = rest & cls
-        num = ndimage.uniform_filter1d(np.where(sel, m, 0.0), wm, mode="constant")
-        den = ndimage.uniform_filter1d(sel.astype(np.float64), wm, mode="constant")
-        ok = cls & (den > 1e-9)
-        b[ok] = num[ok] / den[ok]
     return b.astype(np.float32), elevated, bn
 
 
@@ -267,7 +228,7 @@ def _envelope(r: np.ndarray, fs: float, window_s: float, block: int = 1 << 16) -
     night at 500 Hz), which set the peak memory of ``plm.score``; this needs one float32
     output and two block-sized buffers, and is twice as fast.
     """
-    n = _odd(window_s * fs) if window_s > 0 else 1
+    n = odd(window_s * fs) if window_s > 0 else 1
     if n <= 1 or r.size == 0:
         return r
     h, size = n // 2, r.size
@@ -317,29 +278,9 @@ def unscorable_stretches(
     mask : ndarray of bool
         Per-sample unscorable mask.
     """
-    b = np.asarray(baseline)
-    fs = float(fs_hz)
-    mask = b > rules.unscorable_baseline_uv
-    if not mask.any():
-        return empty_intervals(), mask
-    starts, ends = _runs(mask)
-    if starts.size > 1:
-        gap = int(round(rules.unscorable_merge_gap_s * fs))
-        join = (starts[1:] - ends[:-1]) < gap
-        if join.any():
-            keep_s = np.concatenate(([True], ~join))
-            keep_e = np.concatenate((~join, [True]))
-            starts, ends = starts[keep_s], ends[keep_e]
-            mask = np.zeros(b.size, dtype=bool)
-            # loop per stretch (few)
-            for s, e in zip(starts, ends, strict=True):
-                mask[s:e] = True
-    table = pd.DataFrame(
-        {"onset": t0_s + starts / fs, "duration": (ends - starts) / fs}, dtype=float
+    return stretches_above(
+        baseline, fs_hz, rules.unscorable_baseline_uv, rules.unscorable_merge_gap_s, t0_s
     )
-    if table.empty:
-        table = empty_intervals()
-    return table, mask
 
 
 def _morphology_ok(
@@ -390,23 +331,20 @@ def _threshold_masks(
     baseline exist one chunk at a time.
     """
     n = r.size
-    w = _odd(rules.envelope_s * fs) if rules.envelope_s > 0 else 1
+    w = odd(rules.envelope_s * fs) if rules.envelope_s > 0 else 1
     h = w // 2
-    lo_t = np.float32(rules.offset_above_baseline_uv)  # exceeds resting + 2 uV
-    hi_t = np.float32(rules.onset_above_baseline_uv)  # exceeds resting + 8 uV
-    active = np.empty(n, dtype=bool)
-    hi = np.empty(n, dtype=bool)
-    for s in range(0, n, chunk):
-        e = min(n, s + chunk)
+
+    def above_at(s: int, e: int) -> np.ndarray:
         if w > 1:
             a, z = max(0, s - h), min(n, e + h)
             env = _envelope(r[a:z], fs, float(rules.envelope_s))[s - a : e - a]
         else:
             env = r[s:e]
-        above = env - b[s:e]
-        np.greater(above, lo_t, out=active[s:e])
-        np.greater(above, hi_t, out=hi[s:e])
-    return active, hi
+        return env - b[s:e]
+
+    return threshold_masks(
+        above_at, n, rules.onset_above_baseline_uv, rules.offset_above_baseline_uv, chunk
+    )
 
 
 def detect_movements(
@@ -466,44 +404,20 @@ def detect_movements(
     if bb is not None and not keep_baseline:
         b = _BlockBaseline(bb, bn, n)  # expanded slice by slice from here on
     active, hi = _threshold_masks(r, fs, b, rules)
-    if unscorable.shape[0]:  # unscorable: no onset, counts as quiet
-        active &= ~umask
-        hi &= ~umask
-
-    # long quiet runs (>= offset_quiet_s, or reaching the end) end LMs   # spec §3.2
-    q_start, q_end = _runs(~active)
-    n_quiet = max(1, int(round(rules.offset_quiet_s * fs)))
-    long_q = ((q_end - q_start) >= n_quiet) | (q_end == n)
-    ls, le = q_start[long_q], q_end[long_q]
-    reg_start = np.concatenate(([0], le))
-    reg_end = np.concatenate((ls, [n]))
-    keep = reg_end > reg_start
-    reg_start, reg_end = reg_start[keep], reg_end[keep]
-    # onset = first sample above resting + 8 uV inside each active region
-    h_start, _ = _runs(hi)
-    j = np.searchsorted(h_start, reg_start)
-    valid = j < h_start.size
-    on = h_start[np.minimum(j, h_start.size - 1)] if h_start.size else np.full(j.size, n)
-    has = valid & (on < reg_end)
-    on, off = on[has].astype(np.int64), reg_end[has].astype(np.int64)
-    info["n_candidates"] = int(on.size)
-
-    # events cut by an unscorable stretch (ending where it starts, starting where it
-    # ends) are the noise's own edges, not LMs
-    if umask.any():
-        u_start, u_end = _runs(umask)
-        edge = np.isin(off, u_start) | np.isin(on, u_end)
-        info["rejected_unscorable_edge"] = int(edge.sum())
-        on, off = on[~edge], off[~edge]
-
-    # minimum duration   # spec §3.2
-    long_enough = (off - on) >= rules.lm_min_s * fs - 1e-6
-    info["rejected_short"] = int((~long_enough).sum())
-    on, off = on[long_enough], off[long_enough]
+    # onset, quiet-run offset, unscorable edges, minimum duration   # spec §3.2
+    on, off, found = hysteresis_events(
+        active,
+        hi,
+        fs,
+        quiet_s=rules.offset_quiet_s,
+        min_s=rules.lm_min_s,
+        unscorable=umask,
+    )
+    info.update(found)
 
     if rules.morphology_rule and on.size:  # WASM 2016 computer rule, spec §3.2
         ok = _morphology_ok(
-            r, b, rules.offset_above_baseline_uv, on, off, _odd(rules.morphology_window_s * fs)
+            r, b, rules.offset_above_baseline_uv, on, off, odd(rules.morphology_window_s * fs)
         )
         info["rejected_morphology"] = int((~ok).sum())
         on, off = on[ok], off[ok]

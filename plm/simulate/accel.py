@@ -103,10 +103,10 @@ class SyntheticAccel:
     params: dict[str, Any] = field(default_factory=dict)
 
     def to_accel_data(self):
-        """Return the signals as :class:`plm.actigraphy.AccelData` (no file)."""
+        """Return the signals as :class:`plm.accel.AccelData` (no file)."""
         from pathlib import Path
 
-        from plm.actigraphy import AccelData, AnkleSignal
+        from plm.accel import AccelData, AnkleSignal
 
         return AccelData(
             path=Path("synthetic.csv"),

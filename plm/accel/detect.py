@@ -1,0 +1,362 @@
+"""Leg-movement detection in one ankle's triaxial accelerometry (:func:`detect_accel`).
+
+Leg movements (LMs) are detected with the same structure as the EMG detector
+(:mod:`plm.detect.emg`), and with the same kernel (:mod:`plm.detect.kernel`: block means,
+adaptive resting level, onset/offset hysteresis with a quiet run and a minimum
+duration).  What is the accelerometer's own: the amplitude trace (gravity removed,
+steps 1-3), the parameters (:class:`~plm.accel.rules.AccelRules`, in g), the
+measurement of peak and area on the envelope, and the posture changes (step 6).
+
+
+1. **Gravity / posture reference.**  Per axis, the running median of the 0.1-s block
+   means over the ``gravity_window_s`` (20 s) *before* each instant (``M_b``) and over
+   the 20 s *after* it (``M_a``).  An LM lasts at most 10 s, so it never holds the
+   median; a posture change (a step of the gravity direction) is followed by ``M_a``
+   at once and by ``M_b`` once it is passed.
+2. **Movement signal** ``s = min(|a - M_b|, |a - M_a|)`` (g, vector norm): the departure
+   from the resting orientation *and* the dynamic acceleration, with gravity removed.
+   Unlike a linear high-pass it does not decay during a held movement (a 5-s held
+   dorsiflexion keeps its full value instead of fading with the filter's time constant)
+   and it does not ring after a posture change: after a step, ``|a - M_a|`` is at the
+   noise level as soon as the new position is held, so only the turn itself shows.
+   ``gravity_method='highpass'`` uses a linear Butterworth high-pass at ``highpass_hz``
+   per axis instead (for comparison).
+3. **Envelope** ``e`` = moving mean of ``s`` over ``envelope_s`` (0.1 s, as for EMG).
+4. **Resting level** ``b``: the EMG detector's scheme in g (the shared kernel
+   :func:`plm.detect.kernel.resting_level`, one level class): a floor = morphological
+   opening (30 s) of the 0.5-s-smoothed block means; resting blocks = within
+   ``onset_above_rest_g`` of the floor; ``b`` = their masked moving mean over 60 s.
+   ``b`` above ``unscorable_rest_g`` is unscorable (e.g. vibration, walking).
+5. **Onset** at ``e > b + onset_above_rest_g``; **offset** at the start of the first
+   ``offset_quiet_s`` (0.5 s) with ``e <= b + offset_above_rest_g``; LMs shorter than
+   ``lm_min_s`` (0.5 s) are dropped (spec §3.2): the kernel's
+   :func:`plm.detect.kernel.hysteresis_events`, as for EMG.  Maximum durations, same-leg merging and
+   bilateral rules are the engine's (spec §3.3).
+6. **Posture changes are not LMs**: an event after which the gravity direction differs
+   from the one before it (``M_b`` at the onset vs ``M_a`` at the offset) by more than
+   ``posture_change_deg`` (30°) is a change of position (turning over), reported in
+   ``posture_changes`` and left out of the LMs.  An LM returns the leg to about where it
+   was.
+
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import ndimage
+from scipy import signal as sps
+
+from plm.accel.data import AccelData
+from plm.accel.rules import AccelRules
+from plm.detect.kernel import (
+    block_means,
+    block_size,
+    hysteresis_events,
+    odd,
+    resting_level,
+    runs,
+    stretches_above,
+    threshold_masks,
+)
+from plm.events import empty_intervals
+
+__all__ = ["AccelDetection", "detect_accel", "detect_accel_window", "angle_deg"]
+
+logger = logging.getLogger(__name__)
+
+#: Smoothing (s) of the block means before the resting level's floor (as the EMG's
+#: ``RuleProfile.baseline_max_s``).
+REST_SMOOTH_S = 0.5
+
+
+@dataclass
+class AccelDetection:
+    """LMs detected in one ankle's accelerometry.
+
+    Attributes
+    ----------
+    movements : DataFrame
+        ``onset``, ``duration`` (s), ``peak_g`` (maximum envelope above the resting level),
+        ``area_g_s`` (its integral, g·s), ``tilt_deg`` (orientation after vs before).
+    posture_changes : DataFrame
+        ``onset``, ``duration`` (s), ``tilt_deg`` of the events left out as posture changes.
+    unscorable : DataFrame
+        ``onset``, ``duration`` (s) where the resting level exceeds ``unscorable_rest_g``.
+    baseline : ndarray of float32
+        Per-sample resting level (g).
+    envelope : ndarray of float32
+        Per-sample movement envelope ``e`` (g), for plots.
+    fs_hz, t0_s : float
+        Sampling rate and time of the first sample.
+    info : dict
+        Counts of rejected events.
+    """
+
+    movements: pd.DataFrame
+    posture_changes: pd.DataFrame
+    unscorable: pd.DataFrame
+    baseline: np.ndarray
+    envelope: np.ndarray
+    fs_hz: float
+    t0_s: float = 0.0
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def _references(blocks: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """Look-back and look-ahead running medians (per axis) over ``w`` blocks (odd)."""
+    back = np.empty_like(blocks)
+    ahead = np.empty_like(blocks)
+    h = w // 2
+    for k in range(blocks.shape[1]):  # loop per axis
+        back[:, k] = ndimage.median_filter(blocks[:, k], size=w, origin=h, mode="nearest")
+        ahead[:, k] = ndimage.median_filter(blocks[:, k], size=w, origin=-h, mode="nearest")
+    return back, ahead
+
+
+def angle_deg(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Angle (degrees) between vectors ``u`` and ``v`` along the last axis."""
+    nu = np.linalg.norm(u, axis=-1)
+    nv = np.linalg.norm(v, axis=-1)
+    c = np.sum(u * v, axis=-1) / np.maximum(nu * nv, 1e-12)
+    return np.degrees(np.arccos(np.clip(c, -1.0, 1.0)))
+
+
+def _empty_detected() -> pd.DataFrame:
+    return pd.DataFrame(
+        {c: pd.Series(dtype=float) for c in ("onset", "duration", "peak_g", "area_g_s", "tilt_deg")}
+    )
+
+
+def _empty_posture() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=float) for c in ("onset", "duration", "tilt_deg")})
+
+
+def _movement_signal(
+    a: np.ndarray,
+    fs: float,
+    back: np.ndarray,
+    ahead: np.ndarray,
+    bn: int,
+    rules: AccelRules,
+) -> np.ndarray | None:
+    """Gravity-removed acceleration magnitude (g, float32); None if too short to filter.
+
+    ``median``: ``min(|a - M_b|, |a - M_a|)`` with the look-back and look-ahead
+    references expanded from blocks to samples; ``highpass``: the norm of the
+    Butterworth high-passed axes.
+    """
+    n = a.shape[0]
+    if rules.gravity_method == "median":
+        rb = np.repeat(back.astype(np.float32), bn, axis=0)[:n]
+        ra = np.repeat(ahead.astype(np.float32), bn, axis=0)[:n]
+        s = np.minimum(np.linalg.norm(a - rb, axis=1), np.linalg.norm(a - ra, axis=1))
+        del rb, ra
+    else:
+        sos = sps.butter(2, rules.highpass_hz, btype="highpass", fs=fs, output="sos")
+        if n <= 3 * 2 * sos.shape[0] * 3:
+            return None
+        hp = sps.sosfiltfilt(sos, a, axis=0).astype(np.float32)
+        s = np.linalg.norm(hp, axis=1)
+        del hp
+    return s.astype(np.float32)
+
+
+def detect_accel(
+    xyz_g: np.ndarray,
+    fs_hz: float,
+    rules: AccelRules | None = None,
+    t0_s: float = 0.0,
+) -> AccelDetection:
+    """Detect leg movements in one ankle's triaxial acceleration (spec §3.2 structure).
+
+    Parameters
+    ----------
+    xyz_g : array, shape (n, 3)
+        Acceleration (g) of one continuous stretch (no NaN).
+    fs_hz : float
+        Sampling rate (Hz), at least 5 Hz.
+    rules : AccelRules, optional
+        Detection parameters (defaults: :class:`AccelRules`).
+    t0_s : float
+        Time of the first sample (s); output times are ``t0_s + sample / fs``.
+
+    Returns
+    -------
+    AccelDetection
+        LMs, posture changes (not LMs) and unscorable stretches.  See the module
+        docstring for the algorithm.
+    """
+    rules = rules or AccelRules()
+    a = np.asarray(xyz_g, dtype=np.float32)
+    if a.ndim != 2 or a.shape[1] != 3:
+        raise ValueError(f"expected an (n, 3) acceleration array, got shape {a.shape}")
+    fs = float(fs_hz)
+    if not np.isfinite(fs) or fs < 5:
+        raise ValueError(f"sampling rate must be at least 5 Hz, got {fs_hz!r}")
+    n = a.shape[0]
+    empty = AccelDetection(
+        _empty_detected(),
+        _empty_posture(),
+        empty_intervals(),
+        np.zeros(n, np.float32),
+        np.zeros(n, np.float32),
+        fs,
+        float(t0_s),
+        {"n_candidates": 0},
+    )
+    if n < max(3, int(fs)):
+        return empty
+    if not np.isfinite(a).all():
+        raise ValueError("acceleration holds NaN or inf; pass continuous stretches only")
+    bn = block_size(fs)
+    blk_s = bn / fs
+    blocks = block_means(a, bn)  # (nb, 3) float64
+    nb = blocks.shape[0]
+    back, ahead = _references(blocks, odd(rules.gravity_window_s / blk_s))
+    s = _movement_signal(a, fs, back, ahead, bn, rules)
+    if s is None:
+        return empty
+    # the amplitude trace: the movement signal's envelope
+    ne = odd(rules.envelope_s * fs) if rules.envelope_s > 0 else 1
+    e = ndimage.uniform_filter1d(s, ne, mode="nearest") if ne > 1 else s
+    # resting level (one class: no elevated stretches), unscorable where it is high
+    b_blk, _ = resting_level(
+        block_means(s, bn),
+        blk_s,
+        smooth_s=REST_SMOOTH_S,
+        floor_s=rules.baseline_floor_s,
+        window_s=rules.baseline_window_s,
+        rest_above=rules.onset_above_rest_g,
+    )
+    b = np.repeat(b_blk.astype(np.float32), bn)[:n]
+    unscorable, umask = stretches_above(b, fs, rules.unscorable_rest_g, t0_s=t0_s)
+    above = e - b
+    active, hi = threshold_masks(
+        lambda i, j: above[i:j], n, rules.onset_above_rest_g, rules.offset_above_rest_g
+    )
+    if not (hi & ~umask).any():  # no onset anywhere (onset implies active)
+        empty.unscorable = unscorable
+        empty.baseline, empty.envelope = b, np.asarray(e, np.float32)
+        return empty
+    # onset, quiet-run offset, unscorable edges, minimum duration: the kernel   # spec §3.2
+    on, off, info = hysteresis_events(
+        active,
+        hi,
+        fs,
+        quiet_s=rules.offset_quiet_s,
+        min_s=rules.lm_min_s,
+        unscorable=umask,
+    )
+    # posture: gravity direction before the onset vs after the offset
+    i_before = np.clip(on // bn - 1, 0, nb - 1)
+    i_after = np.clip((off - 1) // bn + 1, 0, nb - 1)
+    tilt = angle_deg(back[i_before], ahead[i_after]) if on.size else np.zeros(0)
+    posture = tilt > rules.posture_change_deg
+    info["posture_changes"] = int(posture.sum())
+    pc = (
+        pd.DataFrame(
+            {
+                "onset": t0_s + on[posture] / fs,
+                "duration": (off[posture] - on[posture]) / fs,
+                "tilt_deg": tilt[posture],
+            }
+        )
+        if posture.any()
+        else _empty_posture()
+    )
+    on, off, tilt = on[~posture], off[~posture], tilt[~posture]
+    if on.size:
+        d = np.maximum(above, 0).astype(np.float64)
+        csum = np.concatenate(([0.0], np.cumsum(d)))
+        area = (csum[off] - csum[on]) / fs
+        ext = np.concatenate((above, [0.0])).astype(np.float64)
+        idx = np.empty(2 * on.size, dtype=np.int64)
+        idx[0::2], idx[1::2] = on, off
+        peak = np.maximum.reduceat(ext, idx)[0::2]
+        movements = pd.DataFrame(
+            {
+                "onset": t0_s + on / fs,
+                "duration": (off - on) / fs,
+                "peak_g": peak,
+                "area_g_s": area,
+                "tilt_deg": tilt,
+            }
+        )
+    else:
+        movements = _empty_detected()
+    logger.debug(
+        "accel: %d LMs, %d posture changes, %d unscorable stretches",
+        len(movements),
+        len(pc),
+        len(unscorable),
+    )
+    return AccelDetection(
+        movements, pc, unscorable, b, np.asarray(e, np.float32), fs, float(t0_s), info
+    )
+
+
+def detect_accel_window(
+    data: AccelData,
+    t0_s: float,
+    t1_s: float,
+    rules: AccelRules | None = None,
+    pad_s: float = 60.0,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Detect the LMs of every ankle between ``t0_s`` and ``t1_s`` (s from the start).
+
+    Each continuous stretch overlapping the window (with ``pad_s`` of context on each
+    side, for the references and the resting level) is detected separately.
+
+    Returns
+    -------
+    movements : DataFrame
+        ``onset``, ``duration``, ``side``, ``peak_g``, ``area_g_s``, ``tilt_deg``;
+        movements overlapping the window.
+    posture : DataFrame
+        Posture changes (``onset``, ``duration``, ``side``, ``tilt_deg``).
+    unscorable : DataFrame
+        ``onset``, ``duration``, ``reason`` (``unscorable accelerometry (side)``).
+    """
+    rules = rules or AccelRules()
+    mv, pc, un = [], [], []
+    for side, ank in data.ankles.items():  # loop per ankle
+        fs = ank.fs_hz
+        for a, b in data.segments(max(0.0, t0_s - pad_s), min(data.duration_s, t1_s + pad_s)):
+            i0 = int(math.ceil(a * fs - 1e-6))
+            i1 = min(int(math.floor(b * fs + 1e-6)), ank.xyz_g.shape[0])
+            if i1 - i0 < 2:
+                continue
+            piece = ank.xyz_g[i0:i1]
+            ok = np.isfinite(piece).all(axis=1)
+            s_on, s_off = runs(ok)
+            for p0, p1 in zip(s_on, s_off, strict=True):  # loop per finite run
+                det = detect_accel(piece[p0:p1], fs, rules, t0_s=(i0 + p0) / fs)
+                if len(det.movements):
+                    mv.append(det.movements.assign(side=side))
+                if len(det.posture_changes):
+                    pc.append(det.posture_changes.assign(side=side))
+                if len(det.unscorable):
+                    un.append(det.unscorable.assign(reason=f"unscorable accelerometry ({side})"))
+    movements = (
+        pd.concat(mv, ignore_index=True)
+        if mv
+        else _empty_detected().assign(side=pd.Series(dtype=object))
+    )
+    if len(movements):
+        on = movements["onset"].to_numpy(float)
+        off = on + movements["duration"].to_numpy(float)
+        movements = movements[(off > t0_s) & (on < t1_s)]
+        movements = movements.sort_values(["onset", "side"], kind="stable").reset_index(drop=True)
+    posture = (
+        pd.concat(pc, ignore_index=True).sort_values("onset", kind="stable").reset_index(drop=True)
+        if pc
+        else _empty_posture().assign(side=pd.Series(dtype=object))
+    )
+    unscorable = pd.concat(un, ignore_index=True) if un else empty_intervals(("reason",))
+    return movements, posture, unscorable
