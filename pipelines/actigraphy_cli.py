@@ -127,6 +127,13 @@ def cmd_sit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _standalone_rules_args(p: argparse.ArgumentParser) -> None:  # pragma: no cover
+    """The scoring-rule options when the parsers are used without ``plm``'s own."""
+    p.add_argument("--rules", default="wasm2016")
+    p.add_argument("--set", dest="overrides", action="append", default=[])
+    p.add_argument("--age-group", default="adult", choices=["adult", "child"])
+
+
 def add_parsers(
     sub: argparse._SubParsersAction,
     add_rules_args: Callable[[argparse.ArgumentParser], None] | None = None,
@@ -171,12 +178,7 @@ def add_parsers(
     p.add_argument("--stem", default=None, help="output stem (default: the file name)")
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument("--report", action="store_true", help="also write a report per night")
-    if add_rules_args is not None:
-        add_rules_args(p)
-    else:  # pragma: no cover - standalone use
-        p.add_argument("--rules", default="wasm2016")
-        p.add_argument("--set", dest="overrides", action="append", default=[])
-        p.add_argument("--age-group", default="adult", choices=["adult", "child"])
+    (add_rules_args or _standalone_rules_args)(p)
     p.set_defaults(handler=cmd_score_accel)
 
     p = sub.add_parser(
@@ -217,10 +219,5 @@ def add_parsers(
     )
     p.add_argument("--stem", default=None, help="output stem (default: the file name)")
     p.add_argument("--out", required=True, help="output directory")
-    if add_rules_args is not None:
-        add_rules_args(p)
-    else:  # pragma: no cover - standalone use
-        p.add_argument("--rules", default="wasm2016")
-        p.add_argument("--set", dest="overrides", action="append", default=[])
-        p.add_argument("--age-group", default="adult", choices=["adult", "child"])
+    (add_rules_args or _standalone_rules_args)(p)
     p.set_defaults(handler=cmd_sit)

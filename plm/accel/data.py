@@ -19,22 +19,12 @@ import pandas as pd
 
 from plm._util import sha256_file
 from plm.events import InputError, empty_intervals
+from plm.io.edf import _empty_annotations as empty_annotations  # the EDF+ annotation table
 
 __all__ = ["AnkleSignal", "AccelData", "MAX_HOLE_S"]
 
 #: Holes in the time stamps longer than this (s) are gaps, not resampled across.
 MAX_HOLE_S = 1.0
-
-
-def empty_annotations() -> pd.DataFrame:
-    """Return an empty annotation table (``onset``, ``duration``, ``description``)."""
-    return pd.DataFrame(
-        {
-            "onset": pd.Series(dtype=float),
-            "duration": pd.Series(dtype=float),
-            "description": pd.Series(dtype=object),
-        }
-    )
 
 
 @dataclass
