@@ -107,6 +107,11 @@ OUTSIDE_TOLERANCE_EPOCHS = 1.0
 #: Stage onsets and durations may miss the epoch grid by this much (s).
 GRID_TOLERANCE_S = 1.0
 _MAX_HYPNOGRAM_S = 7 * DAY_S
+#: Plausible hypnogram epoch lengths (s): 30 s (AASM), 20 s in some older R&K systems.
+#: Outside this range the file is refused unless ``allow_implausible=True``.
+EPOCH_RANGE_S = (20.0, 60.0)
+#: Longest plausible recording (s); an event list implying more is refused.
+MAX_RECORDING_S = 7 * DAY_S
 
 LabelSpec = Iterable[Mapping[str, Any] | LabelRow] | Mapping[str, str] | str | os.PathLike[str]
 
@@ -285,6 +290,7 @@ def events_from_annotations(
     recording_duration_s: float | None = None,
     extra_labels: LabelSpec | None = None,
     *,
+    allow_implausible: bool = False,
     _hash_source: bool = True,
 ) -> NightEvents:
     """Map an annotation table to the night's events.
@@ -304,6 +310,8 @@ def events_from_annotations(
         end are dropped.  Inferred from the events when omitted.
     extra_labels : list of dict, dict, or path, optional
         Extra label rows (see :func:`plm.io.labels.compile_rows`) or a label-map file.
+    allow_implausible : bool
+        Accept an epoch length outside :data:`EPOCH_RANGE_S` (at least 1 s), with a warning.
 
     Returns
     -------
@@ -321,8 +329,17 @@ def events_from_annotations(
         outside the recording.
     """
     src = str(source) if source is not None else None
-    if not epoch_s or not epoch_s > 0:
+    if not epoch_s or not epoch_s > 0 or not math.isfinite(epoch_s):
         raise InputError(f"epoch length must be > 0 s, got {epoch_s}", source=src)
+    implausible: list[str] = []
+    if not EPOCH_RANGE_S[0] <= epoch_s <= EPOCH_RANGE_S[1]:
+        problem = (
+            f"epoch length {epoch_s:g} s is outside the plausible "
+            f"{EPOCH_RANGE_S[0]:g}-{EPOCH_RANGE_S[1]:g} s"
+        )
+        if not allow_implausible or epoch_s < 1.0:  # < 1 s: one entry per epoch is unbounded
+            raise InputError(problem, source=src)
+        implausible.append(f"{problem} (accepted on request)")
     if annot is None or not isinstance(annot, pd.DataFrame):
         raise InputError("annotations must be a DataFrame", source=src)
     missing = [c for c in ("onset", "description") if c not in annot.columns]
@@ -343,10 +360,19 @@ def events_from_annotations(
     loc_col = df["location"] if "location" in df.columns else pd.Series([None] * n)
     locs = [None if (x is None or pd.isna(x) or str(x).strip() == "") else str(x) for x in loc_col]
     rec = None if recording_duration_s is None else float(recording_duration_s)
-    if rec is not None and not rec > 0:
+    if rec is not None and not (rec > 0 and math.isfinite(rec)):
         raise InputError(
             f"recording duration must be > 0 s, got {recording_duration_s}", source=src
         )
+    for i in np.flatnonzero(np.abs(onset) > MAX_RECORDING_S):
+        where, s = _where(df, int(i), src)
+        raise InputError(
+            f"{where}: onset {onset[i]:g} s is more than 7 days from the recording start",
+            source=s,
+        )
+    for i in np.flatnonzero(duration > MAX_RECORDING_S):
+        where, s = _where(df, int(i), src)
+        raise InputError(f"{where}: duration {duration[i]:g} s is more than 7 days", source=s)
 
     for i in np.flatnonzero(~np.isfinite(onset)):
         where, s = _where(df, int(i), src)
@@ -368,7 +394,7 @@ def events_from_annotations(
             cache[key] = map_label(d, lc, extra=rows) if d else None
         mapped.append(cache[key])
 
-    warnings: list[str] = list(annot.attrs.get("warnings", []) or [])
+    warnings: list[str] = list(annot.attrs.get("warnings", []) or []) + implausible
     tol = OUTSIDE_TOLERANCE_EPOCHS * epoch_s
     for i, m in enumerate(mapped):
         if m is None or m.kind == "ignore":
@@ -605,6 +631,7 @@ def load_night_events(
     extra_labels: LabelSpec | None = None,
     epoch_s: float | None = None,
     hash_files: bool = True,
+    allow_implausible: bool = False,
 ) -> NightEvents:
     """Read one or several annotation files of one night into :class:`NightEvents`.
 
@@ -628,6 +655,8 @@ def load_night_events(
     hash_files : bool
         Fill ``sources`` with each file's SHA-256; False leaves ``sources`` empty (the
         caller hashes, e.g. :func:`plm.score` hashes a recording once, in the background).
+    allow_implausible : bool
+        Accept an epoch length outside :data:`EPOCH_RANGE_S` (at least 1 s), with a warning.
 
     Returns
     -------
@@ -708,6 +737,7 @@ def load_night_events(
         epoch_s=epoch_s,
         recording_duration_s=recording_duration_s,
         extra_labels=extra_labels,
+        allow_implausible=allow_implausible,
         _hash_source=False,
     )
     if hash_files:

@@ -18,8 +18,17 @@ Layout and rules
   final path only ever holds a complete, verified file.  A checksum mismatch deletes the
   ``.part`` and raises :class:`ChecksumError`.
 - A final file that exists and matches its checksum is not downloaded again.
-- Every request has a timeout; connection errors, truncated transfers, HTTP 5xx/408/429
-  are retried (with exponential backoff), each retry resuming from the ``.part``.
+- Nothing hangs. Every request has a socket timeout (connect and each read); a transfer
+  slower than ``min_rate_bytes_s`` averaged over ``stall_window_s`` is cut as stalled (a
+  server trickling one byte a second), and a whole download, retries included, ends at
+  ``max_time_s``. Connection errors, truncated or stalled transfers and HTTP 5xx/408/429 are
+  retried (with exponential backoff) inside that deadline, each retry resuming from the
+  ``.part``.
+- Redirects are followed to ``http``/``https`` only (a redirect to ``ftp://``, ``file://``
+  or anything else is refused at once). The checksum list is the root of trust, so it must
+  come from the configured origin (scheme, host and port): a redirect elsewhere is refused,
+  as is a list larger than :data:`MAX_SUMS_BYTES`. Data files may be redirected (to a
+  mirror or a CDN) since their bytes are checked against that list.
 
 Standard library only (``urllib.request``).
 """
@@ -37,7 +46,16 @@ from http.client import HTTPException
 from pathlib import Path, PurePosixPath
 from urllib.error import HTTPError, URLError
 from urllib.parse import quote, urlsplit
-from urllib.request import Request, urlopen
+from urllib.request import (
+    HTTPDefaultErrorHandler,
+    HTTPErrorProcessor,
+    HTTPHandler,
+    HTTPRedirectHandler,
+    HTTPSHandler,
+    OpenerDirector,
+    ProxyHandler,
+    Request,
+)
 
 from plm._util import sha256_file
 from plm._version import __version__
@@ -75,10 +93,17 @@ PHYSIONET_VERSIONS: dict[str, str] = {
 #: Name of the checksum list PhysioNet publishes at the root of each database version.
 SHA256SUMS_NAME = "SHA256SUMS.txt"
 
-DEFAULT_TIMEOUT_S = 60.0
+DEFAULT_TIMEOUT_S = 20.0
 DEFAULT_RETRIES = 3
 DEFAULT_BACKOFF_S = 1.0
 DEFAULT_CHUNK_BYTES = 1 << 16
+#: Slowest acceptable transfer, bytes/s averaged over :data:`DEFAULT_STALL_WINDOW_S`.
+DEFAULT_MIN_RATE_BYTES_S = 1024.0
+DEFAULT_STALL_WINDOW_S = 30.0
+#: Deadline of one file's download, retries included (6 h: a 10 GB cohort file at 0.5 MB/s).
+DEFAULT_MAX_TIME_S = 6 * 3600.0
+#: Largest checksum list accepted (PhysioNet's largest lists are a few MB).
+MAX_SUMS_BYTES = 16 << 20
 
 _USER_AGENT = f"plmkit/{__version__} (python-urllib)"
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -114,6 +139,57 @@ class ChecksumError(FetchError):
 
 class _TransientError(Exception):
     """A problem worth retrying (connection error, truncated transfer, 5xx)."""
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of a URL, the port made explicit."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    port = parts.port or {"http": 80, "https": 443}.get(scheme)
+    return scheme, (parts.hostname or "").lower(), port
+
+
+class _RedirectRefused(FetchError):
+    """A redirect to a scheme or origin this download does not accept."""
+
+
+class _GuardedRedirects(HTTPRedirectHandler):
+    """Follow redirects to http(s) only; with ``origin`` set, only within that origin."""
+
+    def __init__(self, origin: tuple[str, str, int | None] | None) -> None:
+        super().__init__()
+        self.origin = origin
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D102
+        scheme = urlsplit(newurl).scheme.lower()
+        if scheme not in ("http", "https"):
+            raise _RedirectRefused(
+                f"redirect to a {scheme or 'relative'!r} URL refused: {req.full_url} -> {newurl}",
+                req.full_url,
+            )
+        if self.origin is not None and _origin(newurl) != self.origin:
+            raise _RedirectRefused(
+                f"redirect to another origin refused (the checksum list must come from the "
+                f"configured server): {req.full_url} -> {newurl}",
+                req.full_url,
+            )
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _opener(same_origin_as: str | None) -> OpenerDirector:
+    """An opener with HTTP(S) only (no ftp/file/data handlers) and guarded redirects."""
+    opener = OpenerDirector()
+    origin = _origin(same_origin_as) if same_origin_as else None
+    for handler in (
+        ProxyHandler(),
+        HTTPHandler(),
+        HTTPSHandler(),
+        HTTPDefaultErrorHandler(),
+        _GuardedRedirects(origin),
+        HTTPErrorProcessor(),
+    ):
+        opener.add_handler(handler)
+    return opener
 
 
 @dataclass(frozen=True)
@@ -289,6 +365,11 @@ def download(
     backoff_s: float = DEFAULT_BACKOFF_S,
     chunk_bytes: int = DEFAULT_CHUNK_BYTES,
     progress: ProgressCallback | None = None,
+    max_time_s: float = DEFAULT_MAX_TIME_S,
+    min_rate_bytes_s: float = DEFAULT_MIN_RATE_BYTES_S,
+    stall_window_s: float = DEFAULT_STALL_WINDOW_S,
+    max_bytes: int | None = None,
+    same_origin: bool = False,
 ) -> FetchedFile:
     """Download ``url`` to ``dest_path`` with resume, retries and checksum verification.
 
@@ -317,6 +398,15 @@ def download(
         Read size.
     progress : callable, optional
         ``progress(dest_path, done_bytes, total_bytes_or_None)`` after every chunk.
+    max_time_s : float
+        Deadline of the whole download, retries and backoff included, seconds.
+    min_rate_bytes_s, stall_window_s : float
+        A transfer averaging fewer than ``min_rate_bytes_s`` bytes/s over the last
+        ``stall_window_s`` seconds is cut as stalled (and retried, resuming).
+    max_bytes : int, optional
+        Refuse a body larger than this many bytes (announced or received).
+    same_origin : bool
+        Refuse redirects to another scheme, host or port than ``url``'s.
 
     Returns
     -------
@@ -331,14 +421,24 @@ def download(
         The downloaded bytes do not match ``sha256``; nothing is left at ``dest_path``
         and the ``.part`` is deleted.
     FetchError
-        Other HTTP errors, or retries exhausted.
+        Other HTTP errors, a refused redirect, a body over ``max_bytes``, the deadline
+        passed, or retries exhausted.
     """
     dest = Path(dest_path)
     scheme = urlsplit(url).scheme.lower()
     if scheme not in ("http", "https"):
         raise FetchError(f"unsupported URL scheme {scheme!r}: {url}", url)
-    if retries < 0 or timeout <= 0 or chunk_bytes <= 0:
-        raise ValueError("download: retries must be >= 0, timeout and chunk_bytes > 0")
+    if retries < 0 or timeout <= 0 or chunk_bytes <= 0 or max_time_s <= 0:
+        raise ValueError("download: retries must be >= 0, timeout, chunk_bytes and max_time_s > 0")
+    limits = _Limits(
+        deadline=time.monotonic() + max_time_s,
+        max_time_s=max_time_s,
+        timeout_s=timeout,
+        min_rate_bytes_s=min_rate_bytes_s,
+        stall_window_s=stall_window_s,
+        max_bytes=max_bytes,
+        opener=_opener(url if same_origin else None),
+    )
     expected = sha256.lower() if sha256 else None
 
     if dest.is_file():
@@ -359,13 +459,19 @@ def download(
     while True:
         attempt += 1
         try:
-            resumed = _transfer(url, part, dest, timeout, chunk_bytes, progress)
+            resumed = _transfer(url, part, dest, limits, chunk_bytes, progress)
+        except _DeadlineError as exc:
+            raise FetchError(f"download failed: {url}: {exc}", url) from None
         except _TransientError as exc:
             if attempt > retries:
                 raise FetchError(
                     f"download failed after {attempt} attempt(s): {url}: {exc}", url
                 ) from None
             wait = backoff_s * 2 ** (attempt - 1)
+            if time.monotonic() + wait >= limits.deadline:
+                raise FetchError(
+                    f"download failed: deadline of {max_time_s:g} s reached: {url}: {exc}", url
+                ) from None
             logger.warning(
                 "%s: %s; retry %d/%d in %.1f s (resuming from the .part)",
                 url,
@@ -395,11 +501,35 @@ def download(
         return FetchedFile(dest, url, size, actual, "downloaded")
 
 
+@dataclass(frozen=True)
+class _Limits:
+    """The bounds of one download (see :func:`download`)."""
+
+    deadline: float  # time.monotonic() value
+    max_time_s: float
+    timeout_s: float
+    min_rate_bytes_s: float
+    stall_window_s: float
+    max_bytes: int | None
+    opener: OpenerDirector
+
+    def socket_timeout(self) -> float:
+        """The per-request socket timeout, never past the deadline."""
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise _DeadlineError(f"deadline of {self.max_time_s:g} s reached")
+        return min(self.timeout_s, left)
+
+
+class _DeadlineError(_TransientError):
+    """The download's total deadline passed (not retried: the caller stops)."""
+
+
 def _transfer(
     url: str,
     part: Path,
     dest: Path,
-    timeout: float,
+    limits: _Limits,
     chunk_bytes: int,
     progress: ProgressCallback | None,
 ) -> bool:
@@ -414,7 +544,9 @@ def _transfer(
         headers["Range"] = f"bytes={offset}-"
         logger.info("resuming %s at byte %d", url, offset)
     try:
-        resp = urlopen(Request(url, headers=headers), timeout=timeout)
+        resp = limits.opener.open(Request(url, headers=headers), timeout=limits.socket_timeout())
+    except FetchError:
+        raise
     except HTTPError as exc:
         code, content_range = exc.code, exc.headers.get("Content-Range") if exc.headers else None
         exc.close()
@@ -459,12 +591,21 @@ def _transfer(
             mode, start = "wb", 0
         else:
             raise FetchError(f"unexpected HTTP {status} for {url}", url)
+        if limits.max_bytes is not None and total is not None and total > limits.max_bytes:
+            part.unlink(missing_ok=True)
+            raise FetchError(
+                f"{url} is {total} bytes, more than the {limits.max_bytes} accepted", url
+            )
 
         received = 0
+        # (time, bytes) marks for the low-speed limit: the average over the last window
+        window_start_t, window_start_bytes = time.monotonic(), 0
         with open(part, mode) as fh:
             while True:
                 try:
-                    chunk = resp.read1(chunk_bytes)  # one recv: keeps what arrived
+                    # one recv (keeps what arrived), bounded by the socket timeout, which
+                    # was set no later than the deadline when the request was made
+                    chunk = resp.read1(chunk_bytes)
                 except (OSError, HTTPException) as exc:
                     raise _TransientError(
                         f"transfer interrupted after {start + received} bytes "
@@ -474,8 +615,25 @@ def _transfer(
                     break
                 fh.write(chunk)
                 received += len(chunk)
+                if limits.max_bytes is not None and start + received > limits.max_bytes:
+                    fh.close()
+                    part.unlink(missing_ok=True)
+                    raise FetchError(
+                        f"{url} is larger than the {limits.max_bytes} bytes accepted", url
+                    )
                 if progress is not None:
                     progress(dest, start + received, total)
+                now = time.monotonic()
+                if now >= limits.deadline:
+                    raise _DeadlineError(f"deadline of {limits.max_time_s:g} s reached")
+                if now - window_start_t >= limits.stall_window_s:
+                    rate = (received - window_start_bytes) / (now - window_start_t)
+                    if rate < limits.min_rate_bytes_s:
+                        raise _TransientError(
+                            f"transfer stalled: {rate:.0f} bytes/s over the last "
+                            f"{now - window_start_t:.0f} s (minimum {limits.min_rate_bytes_s:g})"
+                        )
+                    window_start_t, window_start_bytes = now, received
             fh.flush()
             os.fsync(fh.fileno())
 
@@ -504,7 +662,8 @@ def _load_sums(db_url: str, root: Path, refresh: bool, **dl_kwargs) -> tuple[dic
             if sums:
                 logger.info("using cached %s", path)
                 return sums, True
-    download(url, path, **dl_kwargs)
+    # the root of trust: from the configured origin only, and of a sane size
+    download(url, path, **dl_kwargs, same_origin=True, max_bytes=MAX_SUMS_BYTES)
     try:
         sums = read_sha256sums(path.read_text(encoding="utf-8"), source=url)
         if not sums:

@@ -47,6 +47,8 @@ def _parse(path: Path) -> ET.Element:
         return ET.parse(path).getroot()
     except ET.ParseError as exc:
         raise InputError(f"broken XML ({exc})", source=str(path)) from None
+    except (LookupError, ValueError) as exc:  # unknown encoding declared in the XML header
+        raise InputError(f"unreadable XML ({exc})", source=str(path)) from None
     except OSError as exc:
         raise InputError(f"cannot read file ({exc.strerror or exc})", source=str(path)) from None
 

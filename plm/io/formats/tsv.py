@@ -12,7 +12,6 @@ with ``#`` are comments.
 from __future__ import annotations
 
 import csv
-import io
 import math
 from datetime import datetime
 from pathlib import Path
@@ -88,7 +87,12 @@ def read_tsv(
         raise InputError("empty event table (no header line)", source=src)
     header_no, header = body[0]
     delim = sniff_delimiter(header)
-    rows = list(csv.reader(io.StringIO("\n".join(ln for _, ln in body)), delimiter=delim))
+    # One event per line: each line is parsed on its own, so a stray quote cannot swallow
+    # the rows after it (a quoted field spanning lines is not a valid event table).
+    for line_no, ln in body:
+        if ln.count('"') % 2:
+            raise InputError(f"line {line_no}: unbalanced quote in {ln.strip()[:60]!r}", source=src)
+    rows = [next(csv.reader([ln], delimiter=delim)) for _, ln in body]
     cols = [c.strip().lstrip("\ufeff") for c in rows[0]]
     low = [c.lower() for c in cols]
     if "onset" not in low:
