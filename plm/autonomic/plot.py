@@ -51,7 +51,7 @@ def plot_hr_response(ax: Any, curves: pd.DataFrame, axis: str = "time") -> Any:
     ax.set_xlabel("time from LM onset (s)" if axis == "time" else "beats from LM onset")
     ax.set_ylabel("ΔHR (bpm)")
     if len(sub):
-        ax.legend(loc="upper right", fontsize="small", frameon=False)
+        ax.legend(loc="upper left", fontsize="small", framealpha=0.9, edgecolor="none")
     else:
         ax.text(
             0.5, 0.5, "no heart-rate response", ha="center", va="center", transform=ax.transAxes
