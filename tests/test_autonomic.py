@@ -123,13 +123,14 @@ def test_spo2_desaturations(night, candidates, result):
     assert 0 < result.summary["spo2_plms_desaturation_fraction"] < 1
 
 
-def test_r_peaks_clean_and_artifact_night():
+@pytest.mark.parametrize("detector", ["plm", "sleepecg"])
+def test_r_peaks_clean_and_artifact_night(detector):
     n = simulate_night(duration_s=1800, fs_hz=200, seed=4, artifacts=True, cardio=True)
     ecg = n.ecg_uv + _mains(np.random.default_rng(0), n.ecg_uv.size, n.ecg_fs_hz, 50.0, 40.0)
     ecg += np.random.default_rng(1).normal(0, 20, ecg.size).astype(np.float32)
     ecg += 0.3 * n.left_uv  # leg EMG (and its ECG bleed) cross-talk
     for x in (n.ecg_uv, ecg):
-        assert beat_f1(au.r_peak_times(x, n.ecg_fs_hz), n.r_peaks_s) >= 0.99
+        assert beat_f1(au.r_peak_times(x, n.ecg_fs_hz, detector), n.r_peaks_s) >= 0.99
 
 
 def test_inverted_ecg():

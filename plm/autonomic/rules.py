@@ -2,17 +2,7 @@
 
 Rules in ``docs/autonomic.md`` (§A1-§A7).
 
-References
-----------
-Winkelman JW. The evoked heart rate response to periodic leg movements of sleep.
-Sleep 1999;22:575-580.
-Ferri R, Zucconi M, Rundo F, et al. Heart rate and spectral EEG changes accompanying
-periodic and non-periodic leg movements during sleep. Clin Neurophysiol
-2007;118:438-448.
-Guggisberg AG, Hess CW, Mathis J. The significance of the sympathetic nervous system
-in the pathophysiology of periodic leg movements in sleep. Sleep 2007;30:755-766.
-Sleepecg: Brunner C, Hofer F. sleepecg (Pan-Tompkins-based heartbeat detector,
-validated on PhysioNet databases), https://github.com/cbrnr/sleepecg.
+References: :mod:`plm.autonomic` (Winkelman 1999; Ferri 2007; Guggisberg 2007).
 """
 
 from __future__ import annotations
