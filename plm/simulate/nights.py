@@ -140,6 +140,19 @@ class SyntheticNight:
         Analysis window.
     params : dict
         Every parameter used, including the drawn per-night values.
+    r_peaks_s : ndarray or None
+        Planted R-peak times (s) whenever beats were simulated (ECG channel or bleed).
+    hr_response : DataFrame or None
+        With ``cardio=True``: one row per planted movement, ``movement_id``, ``onset``,
+        ``offset`` (s), ``category``, ``peak_bpm`` (planted peak ΔHR, bpm), ``latency_s``
+        (s from onset to the peak); see :mod:`plm.simulate.cardio`.
+    spo2 : ndarray of float32 or None
+        With ``spo2=True``: SpO2 (%) at ``spo2_fs_hz``, written instead of the placeholder.
+    spo2_fs_hz : float or None
+        SpO2 sampling rate (Hz).
+    desaturations : DataFrame or None
+        With ``spo2=True``: planted desaturations, ``movement_id``, ``onset`` (s),
+        ``nadir_s`` (s), ``drop_pct``.
     """
 
     fs_hz: float
@@ -158,6 +171,11 @@ class SyntheticNight:
     lights_on_s: float = 0.0
     pops: pd.DataFrame = field(default_factory=lambda: empty_intervals(("side",)))
     params: dict[str, Any] = field(default_factory=dict)
+    r_peaks_s: np.ndarray | None = None
+    hr_response: pd.DataFrame | None = None
+    spo2: np.ndarray | None = None
+    spo2_fs_hz: float | None = None
+    desaturations: pd.DataFrame | None = None
 
     def leg(self, side: str) -> np.ndarray:
         """Return the raw EMG of ``'left'`` or ``'right'``."""
@@ -374,6 +392,8 @@ def simulate_night(
     noisy_rms_uv: float = 50.0,
     noisy_duration_s: float = 600.0,
     start_datetime: datetime = datetime(2026, 1, 1, 22, 30, 0),
+    cardio: bool = False,
+    spo2: bool = False,
 ) -> SyntheticNight:
     """Simulate a night of two-leg EMG with planted leg movements (see module docstring).
 
@@ -414,6 +434,14 @@ def simulate_night(
         Level (µV RMS) and length (s) of the noisy stretch.
     start_datetime : datetime
         Clock time of the first sample.
+    cardio : bool
+        Opt-in: an ECG channel whose beats carry a planted heart-rate response per
+        movement (:mod:`plm.simulate.cardio`; truth in ``hr_response`` and
+        ``r_peaks_s``).  Drawn from a second generator seeded from ``seed``, so the legs,
+        events and hypnogram are those of the same night without it.
+    spo2 : bool
+        Opt-in: an SpO2 channel (1 Hz) with planted desaturations after movements
+        (truth in ``desaturations``).  Implies the planted categories of ``cardio``.
 
     Returns
     -------
@@ -587,9 +615,20 @@ def simulate_night(
     ecg = None
     efs = float(ecg_fs_hz) if ecg_fs_hz else fs
     want_ecg = ("ecg" in arts) if ecg_channel is None else bool(ecg_channel)
+    want_ecg = want_ecg or cardio
+    r_times = None
+    extra: dict[str, Any] = {}
+    if cardio or spo2:
+        extra = _cardio_truth(
+            seed, truth, stages, epoch_s, arousals, resp, duration_s, cardio, spo2
+        )
     if "ecg" in arts or want_ecg:
         hr = float(rng.uniform(60, 80))
         r_times = _r_peak_times(rng, duration_s, hr)
+        if cardio:  # the same draws from rng (the legs stay those of the night without)
+            r_times, hr_params = extra.pop("beats")
+            hr = hr_params["heart_rate_bpm"]
+            params.update(hr_params)
         params.update(heart_rate_bpm=hr, n_beats=int(r_times.size))
         if want_ecg:
             ecg = _ecg_channel(rng, r_times, int(round(duration_s * efs)), efs)
@@ -627,7 +666,36 @@ def simulate_night(
         lights_on_s=lights_on,
         pops=pops,
         params=params,
+        r_peaks_s=r_times,
+        **extra,
     )
+
+
+def _cardio_truth(
+    seed: int | None,
+    truth: pd.DataFrame,
+    stages: np.ndarray,
+    epoch_s: float,
+    arousals: pd.DataFrame,
+    resp: pd.DataFrame,
+    duration_s: float,
+    cardio: bool,
+    spo2: bool,
+) -> dict[str, Any]:
+    """Planted heart-rate responses, beats and SpO2 (opt-in; own generator)."""
+    from plm.simulate import cardio as cd
+
+    crng = np.random.default_rng(None if seed is None else [int(seed), 12])
+    mv = cd.planted_category(truth, stages, epoch_s, arousals, resp)
+    out: dict[str, Any] = {}
+    if cardio:
+        resp_tab = cd.draw_responses(crng, mv)
+        out["beats"] = cd.simulate_beats(crng, duration_s, resp_tab)
+        out["hr_response"] = resp_tab
+    if spo2:
+        out["spo2"], out["desaturations"] = cd.simulate_spo2(crng, duration_s, mv)
+        out["spo2_fs_hz"] = 1.0
+    return out
 
 
 def simulate_quiet_night(
@@ -1155,6 +1223,8 @@ def write_night_edf(
         seed = night.params.get("seed")
         rng = np.random.default_rng(None if seed is None else int(seed) + 7919)
         for label, data, fs, unit in _other_channels(night, rng):
+            if label == "SpO2" and night.spo2 is not None:  # opt-in planted SpO2
+                data, fs = night.spo2, float(night.spo2_fs_hz or 1.0)
             add(label, data, fs, unit)
     write_edf(
         path,
