@@ -57,6 +57,7 @@ from pipelines.review import (
     result_start,
     write_review_edf,
 )
+from plm import keys
 
 __all__ = [
     "PDF_SUFFIX",
@@ -79,25 +80,29 @@ HTML_SUFFIX = "_report.html"
 COHORT_REPORT = "cohort_report"
 MANIFEST_SUFFIX = "_manifest.json"  # written by pipelines.batch
 
+#: Summary keys of the metric table, with their decimals (labels and units: plm.keys).
+_METRIC_DECIMALS: tuple[tuple[str, int], ...] = (
+    ("tst_h", 2),
+    ("wake_h", 2),
+    ("plms_index", 1),
+    ("plmw_index", 1),
+    ("plmsnr_index", 1),
+    ("plms_arousal_index", 1),
+    ("lms_index", 1),
+    ("clms_index", 1),
+    ("periodicity_index", 2),
+    ("ferri_periodicity_index", 2),
+    ("n_plms", 0),
+    ("n_plm", 0),
+    ("n_plm_series", 0),
+    ("imi_geometric_mean_s", 1),
+    ("plm_duration_mean_s", 2),
+    ("plm_rec_index", 1),
+    ("unscorable_h", 2),
+)
 #: Metrics of the table: (label, summary key, unit, decimals).
-METRICS: tuple[tuple[str, str, str, int], ...] = (
-    ("Total sleep time", "tst_h", "h", 2),
-    ("Wake time (analysis window)", "wake_h", "h", 2),
-    ("PLMS index", "plms_index", "/h", 1),
-    ("PLMW index", "plmw_index", "/h", 1),
-    ("PLMS index, non-respiratory (PLMSnr)", "plmsnr_index", "/h", 1),
-    ("PLMS-arousal index", "plms_arousal_index", "/h", 1),
-    ("LMS index (all LMs in sleep)", "lms_index", "/h", 1),
-    ("CLMS index", "clms_index", "/h", 1),
-    ("Periodicity index (PLMS/CLMS)", "periodicity_index", "", 2),
-    ("Ferri periodicity index", "ferri_periodicity_index", "", 2),
-    ("PLMs in sleep", "n_plms", "", 0),
-    ("PLMs, whole analysis window", "n_plm", "", 0),
-    ("PLM series", "n_plm_series", "", 0),
-    ("IMI geometric mean (in window)", "imi_geometric_mean_s", "s", 1),
-    ("PLM duration, mean", "plm_duration_mean_s", "s", 2),
-    ("PLM per hour of recording", "plm_rec_index", "/h", 1),
-    ("Unscorable leg EMG", "unscorable_h", "h", 2),
+METRICS: tuple[tuple[str, str, str, int], ...] = tuple(
+    (keys.label(k), k, keys.unit(k), d) for k, d in _METRIC_DECIMALS
 )
 
 
@@ -660,10 +665,19 @@ def write_reports(
 # ---------------------------------------------------------------------------------------
 
 
+def _th(column: str) -> str:
+    """Header cell of a cohort-table column: its label and unit (plm.keys), name on hover."""
+    kind = "summary" if ("summary", column) in keys.KEYS else "cohort"
+    text = keys.label(column, kind)
+    unit = keys.unit(column, kind)
+    text = f"{text} ({unit})" if unit else text
+    return f'<th title="{html.escape(column)}">{html.escape(text)}</th>'
+
+
 def _html_table(frame: pd.DataFrame, links: dict[str, str] | None = None) -> str:
     if frame.empty:
         return '<p class="note">none</p>'
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    head = "".join(_th(str(c)) for c in frame.columns)
     body = []
     for _, row in frame.iterrows():
         cells = []
