@@ -144,7 +144,7 @@ class PLMResult:
         return plotting.plot_lm_raster(self.candidates, ax, **self._time_axis())
 
     def plot_imi_histograms(self, axes: tuple[Any, Any] | None = None) -> tuple[Any, Any]:
-        """Draw the 2-s linear and 0.1-ln IMI histograms (spec §3.9)."""
+        """Draw the 2-s linear and 0.1-ln IMI histograms (docs/scoring.md §11.4)."""
         from plm import plotting
 
         return plotting.plot_imi_histograms(
