@@ -50,13 +50,11 @@ from pipelines import figures
 from pipelines.review import (
     REVIEW_SUFFIX,
     find_summaries,
-    read_result,
     result_gaps,
-    result_hypnogram,
-    result_rules,
-    result_start,
     write_review_edf,
 )
+from plm import keys
+from plm.results import PLMResult
 
 __all__ = [
     "PDF_SUFFIX",
@@ -79,25 +77,29 @@ HTML_SUFFIX = "_report.html"
 COHORT_REPORT = "cohort_report"
 MANIFEST_SUFFIX = "_manifest.json"  # written by pipelines.batch
 
+#: Summary keys of the metric table, with their decimals (labels and units: plm.keys).
+_METRIC_DECIMALS: tuple[tuple[str, int], ...] = (
+    ("tst_h", 2),
+    ("wake_h", 2),
+    ("plms_index", 1),
+    ("plmw_index", 1),
+    ("plmsnr_index", 1),
+    ("plms_arousal_index", 1),
+    ("lms_index", 1),
+    ("clms_index", 1),
+    ("periodicity_index", 2),
+    ("ferri_periodicity_index", 2),
+    ("n_plms", 0),
+    ("n_plm", 0),
+    ("n_plm_series", 0),
+    ("imi_geometric_mean_s", 1),
+    ("plm_duration_mean_s", 2),
+    ("plm_rec_index", 1),
+    ("unscorable_h", 2),
+)
 #: Metrics of the table: (label, summary key, unit, decimals).
-METRICS: tuple[tuple[str, str, str, int], ...] = (
-    ("Total sleep time", "tst_h", "h", 2),
-    ("Wake time (analysis window)", "wake_h", "h", 2),
-    ("PLMS index", "plms_index", "/h", 1),
-    ("PLMW index", "plmw_index", "/h", 1),
-    ("PLMS index, non-respiratory (PLMSnr)", "plmsnr_index", "/h", 1),
-    ("PLMS-arousal index", "plms_arousal_index", "/h", 1),
-    ("LMS index (all LMs in sleep)", "lms_index", "/h", 1),
-    ("CLMS index", "clms_index", "/h", 1),
-    ("Periodicity index (PLMS/CLMS)", "periodicity_index", "", 2),
-    ("Ferri periodicity index", "ferri_periodicity_index", "", 2),
-    ("PLMs in sleep", "n_plms", "", 0),
-    ("PLMs, whole analysis window", "n_plm", "", 0),
-    ("PLM series", "n_plm_series", "", 0),
-    ("IMI geometric mean (in window)", "imi_geometric_mean_s", "s", 1),
-    ("PLM duration, mean", "plm_duration_mean_s", "s", 2),
-    ("PLM per hour of recording", "plm_rec_index", "/h", 1),
-    ("Unscorable leg EMG", "unscorable_h", "h", 2),
+METRICS: tuple[tuple[str, str, str, int], ...] = tuple(
+    (keys.label(k), k, keys.unit(k), d) for k, d in _METRIC_DECIMALS
 )
 
 
@@ -226,7 +228,7 @@ def _duration_s(result: Any) -> float:
     ends = [0.0]
     if len(result.candidates):
         ends.append(float((result.candidates["onset"] + result.candidates["duration"]).max()))
-    hyp = result_hypnogram(result)
+    hyp = result.events.hypnogram
     if hyp is not None:
         ends.append(hyp.end_s)
     return max(ends) or 3600.0
@@ -403,7 +405,7 @@ def emg_windows(
 
     Parameters
     ----------
-    result : PLMResult or SimpleResult
+    result : PLMResult
         The scored night.
     recording : path, optional
         The recording, read again when ``result.signals`` lacks the rectified EMG.
@@ -415,12 +417,11 @@ def emg_windows(
     (list of EmgWindow, str)
     """
     from pipelines.review import candidate_description
-    from plm.rules import get_rules
 
     modality = result.summary.get("modality")
     if modality not in (None, "psg"):
         return [], f"EMG windows not applicable ({modality} recording)"
-    rules = result_rules(result) or get_rules()
+    rules = result.rules
     duration = _duration_s(result)
     picks = choose_windows(result.candidates, duration, n=n, width_s=width_s)
     spans = [(s, s + width_s) for s, _ in picks]
@@ -432,7 +433,7 @@ def emg_windows(
         return [], f"EMG windows omitted: {exc}"
     if not segs:
         return [], note
-    start_dt = result_start(result)
+    start_dt = result.start
     mv = result.movements
     windows = []
     for start, idx in picks:
@@ -484,7 +485,7 @@ def emg_windows(
 
 
 def _night(result: Any) -> dict[str, Any]:
-    hyp = result_hypnogram(result)
+    hyp = result.events.hypnogram
     note = None
     if hyp is None and result.summary.get("tst_h") is not None:
         note = (
@@ -497,13 +498,13 @@ def _night(result: Any) -> dict[str, Any]:
         "candidates": result.candidates,
         "gaps": result_gaps(result),
         "duration_s": _duration_s(result),
-        "start": result_start(result),
+        "start": result.start,
     }
 
 
 def _subtitle(result: Any) -> str:
     s = result.summary
-    start = result_start(result)
+    start = result.start
     parts = []
     if start is not None:
         parts.append(f"Start {start:%Y-%m-%d %H:%M:%S}")
@@ -629,8 +630,8 @@ def write_reports(
 
     Parameters
     ----------
-    result : PLMResult or SimpleResult
-        The scored night (from :func:`plm.score`, or :func:`pipelines.review.read_result`).
+    result : PLMResult
+        The scored night (from :func:`plm.score`, or :meth:`plm.results.PLMResult.from_dir`).
     out_dir : path-like
         Output folder (created if needed).
     stem : str, optional
@@ -660,10 +661,19 @@ def write_reports(
 # ---------------------------------------------------------------------------------------
 
 
+def _th(column: str) -> str:
+    """Header cell of a cohort-table column: its label and unit (plm.keys), name on hover."""
+    kind = "summary" if ("summary", column) in keys.KEYS else "cohort"
+    text = keys.label(column, kind)
+    unit = keys.unit(column, kind)
+    text = f"{text} ({unit})" if unit else text
+    return f'<th title="{html.escape(column)}">{html.escape(text)}</th>'
+
+
 def _html_table(frame: pd.DataFrame, links: dict[str, str] | None = None) -> str:
     if frame.empty:
         return '<p class="note">none</p>'
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    head = "".join(_th(str(c)) for c in frame.columns)
     body = []
     for _, row in frame.iterrows():
         cells = []
@@ -870,7 +880,7 @@ def _report_dir(result_dir: Path, out: Path | None) -> int:
     failed = 0
     for folder, stem, dest in targets:
         try:
-            result = read_result(folder, stem=stem)
+            result = PLMResult.from_dir(folder, stem=stem)
             paths = write_reports(result, dest, stem=stem)
             print(f"{stem}: {paths['pdf']}, {paths['html']}")
         except (InputError, OSError, ValueError, KeyError) as exc:
@@ -891,7 +901,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     path = Path(args.result)
     out = Path(args.out) if args.out else None
     if path.is_file():
-        result = read_result(path)
+        result = PLMResult.from_dir(path)
         paths = write_reports(result, out or path.parent)
         print(f"{result.stem}: {paths['pdf']}, {paths['html']}")
         return 0
@@ -905,7 +915,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
     items = [Path(p) for p in args.result]
     if len(items) == 1 and items[0].is_dir():
-        result = read_result(items[0], stem=args.stem)
+        result = PLMResult.from_dir(items[0], stem=args.stem)
     else:
         stems = set()
         for p in items:
@@ -924,7 +934,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
                 source=str(items[0]),
             )
         folder, stem = stems.pop()
-        result = read_result(folder / f"{stem}_summary.json")
+        result = PLMResult.from_dir(folder / f"{stem}_summary.json")
     out = Path(args.out)
     if out.is_dir() or not out.suffix:
         out = out / f"{result.stem}{REVIEW_SUFFIX}"
@@ -932,7 +942,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from pipelines.review import review_annotations
 
     n = len(review_annotations(result))
-    start = result_start(result)
+    start = result.start
     when = f", start {start:%Y-%m-%d %H:%M:%S}" if start else ", start unknown (1985-01-01)"
     print(f"{result.stem}: {n} annotations -> {out}{when}")
     return 0

@@ -17,43 +17,32 @@ place.  One annotation per
 * stretch that was not scored: ``Unscorable leg EMG`` (baseline too high), ``Not scored:
   <reason>`` for other gaps (EDF+D gaps).
 
-:func:`read_result` reads a result directory back (the files written by
-:meth:`plm.results.PLMResult.to_dir`, including ``<stem>_stages.tsv`` and
-``<stem>_gaps.tsv``) so the review file and the report can be rebuilt without rescoring.
+A result folder read back with :meth:`plm.results.PLMResult.from_dir` (the inverse of
+``to_dir``) rebuilds the review file and the report without rescoring.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from plm.events import Hypnogram, InputError, empty_intervals
-from plm.results import (
-    CANDIDATES_SUFFIX,
-    GAPS_SUFFIX,
-    MOVEMENTS_SUFFIX,
-    STAGES_SUFFIX,
-    SUMMARY_SUFFIX,
-)
+from plm.events import empty_intervals
+from plm.results import GAPS_SUFFIX, STAGES_SUFFIX, PLMResult, find_summaries
 from plm.rules import RuleProfile
 
 __all__ = [
     "REVIEW_SUFFIX",
     "STAGES_SUFFIX",
     "GAPS_SUFFIX",
-    "SimpleResult",
     "review_annotations",
     "write_review_edf",
-    "read_result",
     "find_summaries",
+    "result_gaps",
 ]
 
 logger = logging.getLogger(__name__)
@@ -71,105 +60,15 @@ _EXCLUSION_TEXT = {
 }
 
 
-@dataclass
-class SimpleResult:
-    """A scored night read back from its files (what reports and the review file need).
-
-    Attributes
-    ----------
-    candidates, movements : DataFrame
-        As in :class:`plm.results.PLMResult`.
-    summary : dict
-        The summary JSON.
-    stem : str
-        File stem.
-    start_datetime : datetime or None
-        Clock time of t = 0, from the summary's ``start_datetime``.
-    hypnogram : Hypnogram or None
-        From ``<stem>_stages.tsv`` when present.
-    gaps : DataFrame
-        ``onset``, ``duration``, ``reason`` from ``<stem>_gaps.tsv`` (empty when absent).
-    rules : RuleProfile or None
-        Rebuilt from the summary's ``rules``.
-    directory : Path
-        Where the files are.
-    signals : dict
-        Always empty (signals are never written to disk).
-    """
-
-    candidates: pd.DataFrame
-    movements: pd.DataFrame
-    summary: dict[str, Any]
-    stem: str
-    start_datetime: datetime | None = None
-    hypnogram: Hypnogram | None = None
-    gaps: pd.DataFrame = field(default_factory=lambda: empty_intervals(("reason",)))
-    rules: RuleProfile | None = None
-    directory: Path | None = None
-    signals: dict[str, Any] = field(default_factory=dict)
-
-
-# ---------------------------------------------------------------------------------------
-# accessors that work on PLMResult and SimpleResult alike
-# ---------------------------------------------------------------------------------------
-
-
-def result_start(result: Any) -> datetime | None:
-    """Clock time of t = 0 of a result (PLMResult or SimpleResult), or None."""
-    start = getattr(result, "start_datetime", None)
-    if isinstance(start, datetime):
-        return start
-    text = start or result.summary.get("start_datetime")
-    events = getattr(result, "events", None)
-    if not text and events is not None:
-        text = getattr(events, "start_datetime", None)
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(str(text))
-    except ValueError:
-        logger.warning("unreadable start_datetime %r in the summary", text)
-        return None
-
-
-def result_hypnogram(result: Any) -> Hypnogram | None:
-    """The hypnogram of a result, or None."""
-    events = getattr(result, "events", None)
-    if events is not None:
-        return events.hypnogram
-    return getattr(result, "hypnogram", None)
-
-
-def result_gaps(result: Any) -> pd.DataFrame:
+def result_gaps(result: PLMResult) -> pd.DataFrame:
     """Stretches that were not scored (``onset``, ``duration``, ``reason``)."""
-    events = getattr(result, "events", None)
-    gaps = events.gaps if events is not None else getattr(result, "gaps", None)
+    gaps = result.events.gaps
     if gaps is None or not len(gaps):
         return empty_intervals(("reason",))
     out = gaps.copy()
     if "reason" not in out:
         out["reason"] = ""
     return out[["onset", "duration", "reason"]].reset_index(drop=True)
-
-
-def result_rules(result: Any) -> RuleProfile | None:
-    """The rule profile of a result (rebuilt from the summary when needed)."""
-    rules = getattr(result, "rules", None)
-    if isinstance(rules, RuleProfile):
-        return rules
-    return rules_from_summary(result.summary)
-
-
-def rules_from_summary(summary: dict[str, Any]) -> RuleProfile | None:
-    """Rebuild the :class:`RuleProfile` stored in a summary; None if it does not fit."""
-    raw = summary.get("rules")
-    if not isinstance(raw, dict):
-        return None
-    try:
-        return RuleProfile(**raw)
-    except (TypeError, ValueError) as exc:
-        logger.warning("rule profile in the summary not understood (%s)", exc)
-        return None
 
 
 # ---------------------------------------------------------------------------------------
@@ -219,13 +118,13 @@ def candidate_description(row: Any, rules: RuleProfile | None = None) -> str:
     return ", ".join([head, *flags])
 
 
-def review_annotations(result: Any) -> pd.DataFrame:
+def review_annotations(result: PLMResult) -> pd.DataFrame:
     """Annotations of the review file for a scored night.
 
     Parameters
     ----------
-    result : PLMResult or SimpleResult
-        The scored night.
+    result : PLMResult
+        The scored night (from :func:`plm.score` or :meth:`PLMResult.from_dir`).
 
     Returns
     -------
@@ -233,7 +132,7 @@ def review_annotations(result: Any) -> pd.DataFrame:
         ``onset``, ``duration`` (s from the recording start) and ``description``, sorted
         by onset: series first, then combined LMs, monolateral LMs, unscored stretches.
     """
-    rules = result_rules(result)
+    rules = result.rules
     parts: list[pd.DataFrame] = []
     cand = result.candidates
     if len(cand):
@@ -314,13 +213,13 @@ def review_annotations(result: Any) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def write_review_edf(result: Any, path: str | os.PathLike[str]) -> Path:
+def write_review_edf(result: PLMResult, path: str | os.PathLike[str]) -> Path:
     """Write the review annotations as an annotation-only EDF+C file (atomically).
 
     Parameters
     ----------
-    result : PLMResult or SimpleResult
-        The scored night.
+    result : PLMResult
+        The scored night (from :func:`plm.score` or :meth:`PLMResult.from_dir`).
     path : path-like
         Output file, conventionally ``<stem>_plm_annotations.edf``.
 
@@ -337,7 +236,7 @@ def write_review_edf(result: Any, path: str | os.PathLike[str]) -> Path:
     """
     from plm.io.edf import write_edf
 
-    start = result_start(result)
+    start = result.start
     if start is None:
         logger.warning("%s: recording start unknown; review file starts at 1985-01-01", path)
         start = FALLBACK_START
@@ -351,133 +250,3 @@ def write_review_edf(result: Any, path: str | os.PathLike[str]) -> Path:
         record_duration_s=30.0,
         file_type="EDF+C",
     )
-
-
-# ---------------------------------------------------------------------------------------
-# result directories
-# ---------------------------------------------------------------------------------------
-
-
-def find_summaries(directory: str | os.PathLike[str]) -> list[Path]:
-    """Summary files (``*_summary.json``) directly inside a directory, sorted."""
-    return sorted(Path(directory).glob(f"*{SUMMARY_SUFFIX}"))
-
-
-def _read_tsv(path: Path) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path, sep="\t", keep_default_na=False, na_values=[""])
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read table ({exc})", source=str(path)) from None
-
-
-def _tidy_candidates(cand: pd.DataFrame) -> pd.DataFrame:
-    cand = cand.copy()
-    for col in ("candidate", "periodic", "arousal", "respiratory", "periodic_nr"):
-        if col in cand:
-            cand[col] = (
-                cand[col].map(lambda v: str(v).strip().lower() in ("true", "1", "yes")).astype(bool)
-            )
-    if "series" in cand:
-        cand["series"] = pd.to_numeric(cand["series"], errors="coerce").astype("Int64")
-    for col in ("side", "category", "stage", "exclusion"):
-        if col in cand:
-            v = cand[col].astype(object)
-            cand[col] = v.where(v.notna(), "").astype(str)
-    for col in ("onset", "duration", "imi"):
-        if col in cand:
-            cand[col] = pd.to_numeric(cand[col], errors="coerce").astype(float)
-    if "n_components" in cand:
-        cand["n_components"] = pd.to_numeric(cand["n_components"]).fillna(1).astype(np.int64)
-    return cand
-
-
-def read_result(path: str | os.PathLike[str], stem: str | None = None) -> SimpleResult:
-    """Read a scored night back from its files.
-
-    Parameters
-    ----------
-    path : path-like
-        A ``<stem>_summary.json`` file, or a directory holding exactly one summary (or
-        several, with ``stem`` saying which).
-    stem : str, optional
-        Which recording of a directory holding several.
-
-    Returns
-    -------
-    SimpleResult
-
-    Raises
-    ------
-    InputError
-        When the directory holds no summary (or several and no ``stem``), or a file is
-        missing or unreadable.
-    """
-    p = Path(path)
-    if p.is_dir():
-        if stem is not None:
-            summary_path = p / f"{stem}{SUMMARY_SUFFIX}"
-        else:
-            found = find_summaries(p)
-            if not found:
-                raise InputError(f"no *{SUMMARY_SUFFIX} in this folder", source=str(p))
-            if len(found) > 1:
-                names = ", ".join(f.name[: -len(SUMMARY_SUFFIX)] for f in found[:5])
-                raise InputError(
-                    f"{len(found)} results in this folder ({names}...); name one summary file",
-                    source=str(p),
-                )
-            summary_path = found[0]
-    else:
-        summary_path = p
-    if not summary_path.name.endswith(SUMMARY_SUFFIX):
-        raise InputError(f"expected a *{SUMMARY_SUFFIX} file or a result folder", str(p))
-    if not summary_path.is_file():
-        raise InputError("result summary not found", source=str(summary_path))
-    stem = summary_path.name[: -len(SUMMARY_SUFFIX)]
-    folder = summary_path.parent
-    try:
-        with open(summary_path, encoding="utf-8") as fh:
-            summary = json.load(fh)
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(f"cannot read summary ({exc})", source=str(summary_path)) from None
-    cand_path = folder / f"{stem}{CANDIDATES_SUFFIX}"
-    mv_path = folder / f"{stem}{MOVEMENTS_SUFFIX}"
-    for needed in (cand_path, mv_path):
-        if not needed.is_file():
-            raise InputError("result file missing", source=str(needed))
-    candidates = _tidy_candidates(_read_tsv(cand_path))
-    movements = _read_tsv(mv_path)
-    if "side" in movements:
-        side = movements["side"].astype(object)
-        movements["side"] = side.where(side.notna(), "").astype(str)
-    hyp = None
-    stages_path = folder / f"{stem}{STAGES_SUFFIX}"
-    if stages_path.is_file():
-        st = _read_tsv(stages_path)
-        if len(st):
-            epoch = float(st["duration"].iloc[0])
-            hyp = Hypnogram(
-                st["stage"].fillna("unscored").astype(str).to_numpy(object),
-                epoch_s=epoch,
-                start_s=float(st["onset"].iloc[0]),
-            )
-    gaps = empty_intervals(("reason",))
-    gaps_path = folder / f"{stem}{GAPS_SUFFIX}"
-    if gaps_path.is_file():
-        g = _read_tsv(gaps_path)
-        if len(g):
-            reason = g["reason"].astype(object) if "reason" in g else pd.Series("", index=g.index)
-            g["reason"] = reason.where(reason.notna(), "").astype(str)
-            gaps = g[["onset", "duration", "reason"]]
-    result = SimpleResult(
-        candidates=candidates,
-        movements=movements,
-        summary=summary,
-        stem=stem,
-        hypnogram=hyp,
-        gaps=gaps,
-        rules=rules_from_summary(summary),
-        directory=folder,
-    )
-    result.start_datetime = result_start(result)
-    return result

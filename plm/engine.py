@@ -2,8 +2,8 @@
 
 The engine is pure: it takes a :class:`~plm.events.NightEvents` and a
 :class:`~plm.rules.RuleProfile` and returns one row per combined leg movement.
-Every step cites the rule it implements (``spec §…`` refers to
-``docs/scoring-standards.md`` of the specification).
+Every step cites the rule it implements (``docs/scoring.md §…`` states each
+rule with its published source).
 
 Readings chosen where the standards leave room (all are rule-profile fields):
 
@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 #: Tolerance for comparing times with rule bounds (s): far below any sampling period.
 EPS_S = 1e-6
 
-#: Respiratory event types that trigger the respiratory rules (spec §3.6, §2.1).
+#: Respiratory event types that trigger the respiratory rules (docs/scoring.md §7.1).
 RESPIRATORY_TYPES = ("obstructive_apnea", "central_apnea", "mixed_apnea", "apnea", "hypopnea")
 
 CANDIDATE_COLUMNS = [
@@ -94,7 +94,7 @@ class EngineOutput:
 
 
 # ---------------------------------------------------------------------------------------
-# analysis window (spec A.7, §6)
+# analysis window (docs/scoring.md §10)
 # ---------------------------------------------------------------------------------------
 
 
@@ -116,7 +116,7 @@ def _recording_end(events: NightEvents) -> float:
 def analysis_intervals(events: NightEvents) -> tuple[tuple[float, float], np.ndarray]:
     """Return the analysis window and its scorable intervals (window minus gaps).
 
-    Spec A.7: the window runs from lights-off to lights-on when known, else over the
+    docs/scoring.md §10.1: the window runs from lights-off to lights-on when known, else over the
     whole recording.  Gaps (EDF+D gaps, unscorable leg EMG) are cut out.
     """
     start = 0.0 if events.lights_off_s is None else float(events.lights_off_s)
@@ -154,7 +154,7 @@ def _segment_of(t: np.ndarray, intervals: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------
-# monolateral LMs (spec §3.2)
+# monolateral LMs (docs/scoring.md §3.3)
 # ---------------------------------------------------------------------------------------
 
 
@@ -184,7 +184,7 @@ def _validate_movements(movements: pd.DataFrame) -> pd.DataFrame:
 
 
 def fuse_same_leg(movements: pd.DataFrame, gap_s: float) -> pd.DataFrame:
-    """Fuse same-leg movements separated by less than ``gap_s`` (spec §3.2).
+    """Fuse same-leg movements separated by less than ``gap_s`` (docs/scoring.md §3.3).
 
     Two bursts of one leg less than 0.5 s apart are one LM, because the offset needs
     0.5 s of quiet (PLMScoRe ``lm_unil``).  Extra columns take the value of the first
@@ -218,7 +218,7 @@ def fuse_same_leg(movements: pd.DataFrame, gap_s: float) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------
-# bilateral combination (spec §3.3 WASM; §2.1 B.4 AASM)
+# bilateral combination (docs/scoring.md §4.1 WASM; §4.2 AASM)
 # ---------------------------------------------------------------------------------------
 
 
@@ -262,7 +262,7 @@ def _groups_onset_difference(on: np.ndarray, side: np.ndarray, seg: np.ndarray, 
 
 
 def combine_bilateral(mono: pd.DataFrame, rules: RuleProfile) -> pd.DataFrame:
-    """Combine monolateral LMs into LMs and decide which are candidates (spec §3.3).
+    """Combine monolateral LMs into LMs and decide which are candidates (docs/scoring.md §4).
 
     Parameters
     ----------
@@ -301,7 +301,7 @@ def combine_bilateral(mono: pd.DataFrame, rules: RuleProfile) -> pd.DataFrame:
     g_side = np.where(is_left & is_right, "bilateral", one_side).astype(object)
     g_dur = g_off - g_on
     single = n_comp == 1
-    # spec §3.3: monolateral CLM 0.5-10 s; bilateral CLM <= 15 s, <= 4 parts, no part > 10 s
+    # docs/scoring.md §4.1: CLM 0.5-10 s; bilateral CLM <= 15 s, <= 4 parts, none > 10 s
     cand_single = (g_dur >= rules.lm_min_s - EPS_S) & (g_dur <= rules.lm_max_s + EPS_S)
     if rules.bilateral_rule == "overlap_gap":
         cand_multi = (
@@ -325,7 +325,7 @@ def combine_bilateral(mono: pd.DataFrame, rules: RuleProfile) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------
-# interval association (respiratory §3.6, arousal §3.7)
+# interval association (respiratory docs/scoring.md §7, arousal §8)
 # ---------------------------------------------------------------------------------------
 
 
@@ -365,7 +365,7 @@ def _respiratory_events(events: NightEvents) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------
-# periodic series (spec §3.5)
+# periodic series (docs/scoring.md §6)
 # ---------------------------------------------------------------------------------------
 
 
@@ -389,7 +389,7 @@ def find_series(
     -------
     imi : ndarray of float
         Onset-to-onset interval to the previous CLM (s); NaN where undefined (first CLM
-        of a segment, after a non-CLM, and for non-CLMs: spec §3.3, §3.4).
+        of a segment, after a non-CLM, and for non-CLMs: docs/scoring.md §5).
     periodic : ndarray of bool
         Member of a series of >= ``min_series_length`` CLMs.
     series : ndarray of int
@@ -402,7 +402,7 @@ def find_series(
         return imi, np.zeros(0, dtype=bool), np.zeros(0, dtype=np.int64)
     lo, hi = rules.imi_min_s - EPS_S, rules.imi_max_s + EPS_S
     if rules.short_imi_action == "break":
-        # WASM 2016 (spec §3.5): an IMI < 10 s, an IMI > 90 s and a non-CLM each end a run.
+        # WASM 2016 (docs/scoring.md §6.1): an IMI < 10 s or > 90 s and a non-CLM end a run.
         prev_ok = np.r_[False, candidate[:-1] & candidate[1:] & (segment[1:] == segment[:-1])]
         d = np.r_[np.nan, np.diff(onset)]
         imi[prev_ok] = d[prev_ok]
@@ -429,7 +429,7 @@ def find_series(
 
 
 def _chains_skip_short(onset, candidate, segment, rules, imi, chain, lo, hi) -> None:
-    """AASM reading (spec §3.5 legacy variant, §9): a short-IMI LM is skipped.
+    """AASM reading (docs/scoring.md §6.3): a short-IMI LM is skipped.
 
     An LM < 5 s after the last kept LM is neither in a series nor a breakpoint, and the
     next interval is measured from the last kept LM.  A loop per LM: the rule is
@@ -479,7 +479,7 @@ def apply_rules(events: NightEvents, rules: RuleProfile) -> EngineOutput:
     window, intervals = analysis_intervals(events)
     mono = _validate_movements(events.movements)
 
-    # same-leg fusion then the minimum duration (spec §3.2; PLMScoRe lm_unil, lm_dur1)
+    # same-leg fusion then the minimum duration (docs/scoring.md §3.3; PLMScoRe lm_unil, lm_dur1)
     mono = fuse_same_leg(mono, rules.same_leg_merge_gap_s)
     mono = mono[mono["duration"].to_numpy(float) >= rules.lm_min_s - EPS_S].reset_index(drop=True)
 
@@ -491,7 +491,7 @@ def apply_rules(events: NightEvents, rules: RuleProfile) -> EngineOutput:
     exclusion[~in_window] = "outside_window"
     exclusion[in_window & (seg < 0)] = "gap"
     if rules.long_lm_action == "discard":
-        # AASM 2007 A.2: an LM longer than 10 s is not an LM (spec §9)
+        # AASM 2007 A.2: an LM longer than 10 s is not an LM (docs/scoring.md §4.3)
         too_long = (mono["duration"].to_numpy(float) > rules.lm_max_s + EPS_S) & (exclusion == "")
         exclusion[too_long] = "too_long"
     mono["exclusion"] = exclusion
@@ -502,7 +502,7 @@ def apply_rules(events: NightEvents, rules: RuleProfile) -> EngineOutput:
 
     kept = mono[exclusion == ""].copy()
     if rules.respiratory_rule == "exclude_around_event" and len(kept):
-        # AASM (spec §2.1): no LM is scored from 0.5 s before to 0.5 s after the event
+        # AASM (docs/scoring.md §7.3): no LM is scored from 0.5 s before to 0.5 s after the event
         k_on = kept["onset"].to_numpy(float)
         k_off = k_on + kept["duration"].to_numpy(float)
         m = rules.respiratory_margin_s
@@ -521,7 +521,7 @@ def apply_rules(events: NightEvents, rules: RuleProfile) -> EngineOutput:
     cand = combined["candidate"].to_numpy(bool)
     c_seg = combined["segment"].to_numpy(np.int64)
 
-    # respiratory-related LMs, WASM 2016 (spec §3.6): overlap with [end - 2.0, end + 10.25]
+    # CLMr, WASM 2016 (docs/scoring.md §7.2): overlap with [end - 2.0, end + 10.25]
     if rules.respiratory_rule == "flag_window_at_end":
         w_on, w_off = r_off - rules.respiratory_before_end_s, r_off + rules.respiratory_after_end_s
         respiratory = _overlaps_any(c_on, c_off, w_on, w_off, strict=False)
@@ -531,7 +531,7 @@ def apply_rules(events: NightEvents, rules: RuleProfile) -> EngineOutput:
         respiratory = np.zeros(len(combined), dtype=bool)
         resp_with_clm = 0
 
-    # series over the whole window (spec A.4, §3.5)
+    # series over the whole window (docs/scoring.md §6.1)
     if rules.noncandidate_breaks_series:
         stream = np.ones(len(combined), dtype=bool)
     else:
@@ -542,13 +542,13 @@ def apply_rules(events: NightEvents, rules: RuleProfile) -> EngineOutput:
     s_imi, s_per, s_ser = find_series(c_on[stream], cand[stream], c_seg[stream], rules)
     imi[stream], periodic[stream], series[stream] = s_imi, s_per, s_ser
 
-    # PLMSnr (spec §3.6): delete CLMr, recompute IMIs and series; non-CLMs still break
+    # PLMSnr (docs/scoring.md §7.2): delete CLMr, recompute IMIs and series; non-CLMs still break
     stream_nr = stream & ~(cand & respiratory)
     periodic_nr = np.zeros(len(combined), dtype=bool)
     _, p_nr, _ = find_series(c_on[stream_nr], cand[stream_nr], c_seg[stream_nr], rules)
     periodic_nr[stream_nr] = p_nr
 
-    # arousal association (spec §3.7): overlap or < 0.5 s between them, either order
+    # arousal association (docs/scoring.md §8): overlap or < 0.5 s between them, either order
     if len(events.arousals):
         a_on = events.arousals["onset"].to_numpy(float)
         a_off = a_on + events.arousals["duration"].to_numpy(float)
@@ -557,7 +557,7 @@ def apply_rules(events: NightEvents, rules: RuleProfile) -> EngineOutput:
     else:
         arousal = np.zeros(len(combined), dtype=bool)
 
-    # stage at onset (spec §3.8)
+    # stage at onset (docs/scoring.md §9)
     if events.hypnogram is not None:
         stage = events.hypnogram.stage_at(c_on)
     else:

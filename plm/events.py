@@ -150,7 +150,7 @@ class NightEvents:
     arousals : DataFrame
         Arousals: ``onset``, ``duration`` (s).
     lights_off_s, lights_on_s : float or None
-        Analysis window bounds (spec A.7); ``None`` means the recording bounds.
+        Analysis window bounds (docs/scoring.md §10.1); ``None`` means the recording bounds.
     recording_duration_s : float or None
         Length of the recording; inferred from the events when unknown.
     gaps : DataFrame

@@ -1,6 +1,6 @@
-"""Night-level metrics: every index of the WASM 2016 reporting set (spec §3.9, §5, §6).
+"""Night-level metrics: every index of the WASM 2016 reporting set (docs/scoring.md §11).
 
-All rates are per hour of the matching denominator (spec A.7):
+All rates are per hour of the matching denominator (docs/scoring.md §10):
 
 * sleep indices (``*s_index``): per hour of total sleep time (TST = N1+N2+N3+R epochs in
   the scorable analysis window);
@@ -26,7 +26,7 @@ from plm.rules import RuleProfile
 
 __all__ = ["compute_summary", "imi_histograms", "ferri_periodicity_index"]
 
-#: Histogram bins of spec A.9 / §3.9: 2-s linear bins over 0-90 s; 0.1 ln bins over 0-4.5.
+#: Histogram bins of docs/scoring.md §11.4: 2-s linear bins over 0-90 s; 0.1 ln bins over 0-4.5.
 LINEAR_EDGES_S = np.arange(0.0, 90.0 + 2.0, 2.0)
 LN_EDGES = np.round(np.arange(0.0, 4.5 + 0.1, 0.1), 10)
 
@@ -48,7 +48,7 @@ def _mean_sd(x: np.ndarray) -> tuple[float | None, float | None]:
 
 
 def imi_histograms(imi_s: np.ndarray) -> dict[str, dict[str, list[float]]]:
-    """Return the two IMI histograms of spec §3.9 (SOMAS and PLMScoRe bins).
+    """Return the two IMI histograms of docs/scoring.md §11.4 (SOMAS and PLMScoRe bins).
 
     Parameters
     ----------
@@ -75,7 +75,7 @@ def imi_histograms(imi_s: np.ndarray) -> dict[str, dict[str, list[float]]]:
 def ferri_periodicity_index(
     imi_s: np.ndarray, select: np.ndarray, rules: RuleProfile
 ) -> float | None:
-    """Ferri 2006 periodicity index (spec §4.3).
+    """Ferri 2006 periodicity index (docs/scoring.md §12.2).
 
     PI = (IMIs that belong to runs of >= 3 consecutive IMIs with 10 < IMI <= 90 s) /
     (all IMIs).  Consecutive means consecutive in the CLM stream: an undefined IMI (after
@@ -117,7 +117,7 @@ def compute_summary(
     rules : RuleProfile
         The rule profile used.
     age_group : {'adult', 'child'}
-        Selects the PLMD cut-off (> 15/h adults, > 5/h children; spec §8).
+        Selects the PLMD cut-off (> 15/h adults, > 5/h children; docs/scoring.md §13).
 
     Returns
     -------
@@ -181,7 +181,7 @@ def compute_summary(
         s[f"{x.lower()}_h"] = stage_h[x] if hyp is not None else None
     s["nrem_h"] = nrem_h if hyp is not None else None
 
-    # counts (spec §3.9)
+    # counts (docs/scoring.md §11.1)
     s["n_lm"] = int(len(scored))
     s["n_lm_monolateral"] = int((engine.movements["exclusion"] == "").sum())
     s["n_lm_excluded_respiratory"] = int((c["exclusion"] == "respiratory").sum())
@@ -216,7 +216,7 @@ def compute_summary(
         else None
     )
 
-    # sleep indices, per hour of TST (spec §3.9, §5)
+    # sleep indices, per hour of TST (docs/scoring.md §11.2)
     sleep_rates = {
         "lms_index": s["n_lms"],
         "clms_index": s["n_clms"],
@@ -260,7 +260,7 @@ def compute_summary(
     s["clm_rec_index"] = _rate(s["n_clm"], scorable_h)
     s["plm_rec_index"] = _rate(s["n_plm"], scorable_h)
 
-    # periodicity (spec §4.3, A.8)
+    # periodicity (docs/scoring.md §12)
     s["periodicity_index"] = _ratio(s["n_plms"], s["n_clms"]) if hyp is not None else None
     s["periodicity_index_wake"] = _ratio(s["n_plmw"], s["n_clmw"]) if hyp is not None else None
     s["periodicity_index_nr"] = (
@@ -303,7 +303,7 @@ def compute_summary(
     s["imi_all_geometric_sd"] = math.exp(all_ln_sd) if all_ln_sd is not None else None
     s["imi_histograms"] = imi_histograms(imi_sel)
 
-    # clinical flag (spec §8)
+    # clinical flag (docs/scoring.md §13)
     cutoff = (
         rules.plmd_cutoff_adult_per_h if age_group == "adult" else rules.plmd_cutoff_child_per_h
     )

@@ -18,21 +18,28 @@ disk means the set is complete.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import logging
 import math
+import os
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from plm import keys
 from plm._util import atomic_write
 from plm._version import __version__
-from plm.events import NightEvents
-from plm.rules import RuleProfile
+from plm.events import Hypnogram, InputError, NightEvents, empty_intervals
+from plm.rules import RuleProfile, get_rules
 
-__all__ = ["PLMResult", "to_jsonable", "read_result_dir"]
+__all__ = ["PLMResult", "to_jsonable", "find_summaries"]
+
+logger = logging.getLogger(__name__)
 
 SUMMARY_SUFFIX = "_summary.json"
 CANDIDATES_SUFFIX = "_candidates.tsv"
@@ -81,6 +88,8 @@ class PLMResult:
         File-name stem of the outputs.
     signals : dict
         Optional per-leg signal traces for plots (not written to disk).
+    directory : Path or None
+        The folder the result was read from (:meth:`from_dir`), else None.
     """
 
     candidates: pd.DataFrame
@@ -90,6 +99,7 @@ class PLMResult:
     events: NightEvents
     stem: str = "night"
     signals: dict[str, Any] = field(default_factory=dict, repr=False)
+    directory: Path | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         s = self.summary
@@ -134,7 +144,7 @@ class PLMResult:
         return plotting.plot_lm_raster(self.candidates, ax, **self._time_axis())
 
     def plot_imi_histograms(self, axes: tuple[Any, Any] | None = None) -> tuple[Any, Any]:
-        """Draw the 2-s linear and 0.1-ln IMI histograms (spec §3.9)."""
+        """Draw the 2-s linear and 0.1-ln IMI histograms (docs/scoring.md §11.4)."""
         from plm import plotting
 
         return plotting.plot_imi_histograms(
@@ -178,6 +188,81 @@ class PLMResult:
             fh.write("\n")
         return paths
 
+    @classmethod
+    def from_dir(cls, path: str | os.PathLike[str], stem: str | None = None) -> PLMResult:
+        """Read a scored night back from the files :meth:`to_dir` wrote (its inverse).
+
+        Parameters
+        ----------
+        path : path-like
+            A ``<stem>_summary.json`` file, or a folder holding one summary (or several,
+            with ``stem`` saying which).
+        stem : str, optional
+            Which result of a folder holding several.
+
+        Returns
+        -------
+        PLMResult
+            Candidates, movements and summary as written; ``rules`` from the summary;
+            ``events`` with the hypnogram (``<stem>_stages.tsv``), the gaps, the start
+            time, inputs, warnings and unmapped labels.  Respiratory events, arousals
+            and signals are not written, so they come back empty.  ``to_dir`` of the
+            result writes the same bytes again.
+
+        Raises
+        ------
+        InputError
+            No summary (or several and no ``stem``), a missing or unreadable file, or a
+            rule profile this version does not understand.
+        """
+        summary_path = _summary_path(Path(path), stem)
+        stem = summary_path.name[: -len(SUMMARY_SUFFIX)]
+        folder = summary_path.parent
+        try:
+            with open(summary_path, encoding="utf-8") as fh:
+                summary = json.load(fh)
+        except (OSError, json.JSONDecodeError) as exc:
+            raise InputError(f"cannot read summary ({exc})", source=str(summary_path)) from None
+        candidates = _read_table(folder / f"{stem}{CANDIDATES_SUFFIX}", "candidates")
+        movements = _read_table(folder / f"{stem}{MOVEMENTS_SUFFIX}", "movements")
+        hypnogram = None
+        stages_path = folder / f"{stem}{STAGES_SUFFIX}"
+        if stages_path.is_file():
+            st = _read_table(stages_path, "stages")
+            epoch_s = float(st["duration"].iloc[0]) if len(st) else 30.0
+            start_s = float(st["onset"].iloc[0]) if len(st) else 0.0
+            hypnogram = Hypnogram(st["stage"].to_numpy(object), epoch_s=epoch_s, start_s=start_s)
+        gaps_path = folder / f"{stem}{GAPS_SUFFIX}"
+        gaps = (
+            _read_table(gaps_path, "gaps") if gaps_path.is_file() else empty_intervals(("reason",))
+        )
+        rules = _rules_from_summary(summary, summary_path)
+        rec_h = summary.get("recording_h")
+        engine_cols = [c for c in ("exclusion", "segment", "lm_id") if c in movements]
+        events = NightEvents(
+            movements=movements.drop(columns=engine_cols),
+            hypnogram=hypnogram,
+            recording_duration_s=rec_h * 3600.0 if rec_h is not None else None,
+            gaps=gaps,
+            unmapped_labels=dict(summary.get("unmapped_labels") or {}),
+            sources=list(summary.get("inputs") or []),
+            warnings=list(summary.get("warnings") or []),
+            start_datetime=summary.get("start_datetime"),
+        )
+        return cls(candidates, movements, summary, rules, events, stem=stem, directory=folder)
+
+    @property
+    def start(self) -> datetime | None:
+        """Clock time of t = 0 (from the recording, kept in the summary), or None."""
+        text = self.events.start_datetime or self.summary.get("start_datetime")
+        if not text:
+            return None
+        try:
+            return datetime.fromisoformat(str(text))
+        except ValueError:
+            logger.warning("%s: unreadable start_datetime %r", self.stem, text)
+            return None
+
 
 def write_tsv(frame: pd.DataFrame, path: Path) -> None:
     """Write a table as TSV atomically: empty cells for missing values, 4-decimal floats."""
@@ -185,13 +270,85 @@ def write_tsv(frame: pd.DataFrame, path: Path) -> None:
         frame.to_csv(fh, sep="\t", index=False, na_rep="", float_format="%.4f")
 
 
-def read_result_dir(out_dir: str | Path, stem: str) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Read back ``<stem>_candidates.tsv`` and ``<stem>_summary.json`` from a directory."""
-    out = Path(out_dir)
-    cand = pd.read_csv(out / f"{stem}{CANDIDATES_SUFFIX}", sep="\t", keep_default_na=True)
-    with open(out / f"{stem}{SUMMARY_SUFFIX}", encoding="utf-8") as fh:
-        summary = json.load(fh)
-    return cand, summary
+def find_summaries(directory: str | os.PathLike[str]) -> list[Path]:
+    """Summary files (``*_summary.json``) directly inside a directory, sorted."""
+    return sorted(Path(directory).glob(f"*{SUMMARY_SUFFIX}"))
+
+
+def _summary_path(p: Path, stem: str | None) -> Path:
+    """The summary file named by a file or folder (and a stem), or InputError."""
+    if p.is_dir():
+        if stem is not None:
+            summary_path = p / f"{stem}{SUMMARY_SUFFIX}"
+        else:
+            found = find_summaries(p)
+            if not found:
+                raise InputError(f"no *{SUMMARY_SUFFIX} in this folder", source=str(p))
+            if len(found) > 1:
+                names = ", ".join(f.name[: -len(SUMMARY_SUFFIX)] for f in found[:5])
+                raise InputError(
+                    f"{len(found)} results in this folder ({names}...); name one summary file",
+                    source=str(p),
+                )
+            summary_path = found[0]
+    else:
+        summary_path = p
+    if not summary_path.name.endswith(SUMMARY_SUFFIX):
+        raise InputError(f"expected a *{SUMMARY_SUFFIX} file or a result folder", str(p))
+    if not summary_path.is_file():
+        raise InputError("result summary not found", source=str(summary_path))
+    return summary_path
+
+
+def _read_table(path: Path, kind: str) -> pd.DataFrame:
+    """Read an output table with the types its columns are declared with (plm.keys).
+
+    Flags become bool, counts int64 (``series``, empty when not periodic, nullable
+    Int64), text columns str with ``""`` for an empty cell, everything else float.
+    """
+    if not path.is_file():
+        raise InputError("result file missing", source=str(path))
+    try:
+        frame = pd.read_csv(path, sep="\t", keep_default_na=False, na_values=[""], dtype=object)
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read table ({exc})", source=str(path)) from None
+    for col in frame.columns:
+        kind_of = keys.description(col, kind).split(":")[0]
+        v = frame[col]
+        try:
+            if kind_of == "text":
+                frame[col] = v.where(v.notna(), "").astype(str)
+            elif kind_of == "flag":
+                frame[col] = v.map(lambda x: str(x).strip().lower() in ("true", "1")).astype(bool)
+            elif col == "series":
+                frame[col] = pd.to_numeric(v).astype("Int64")
+            elif kind_of == "count":
+                frame[col] = pd.to_numeric(v).astype(np.int64)
+            elif (kind, col) in keys.KEYS:
+                frame[col] = pd.to_numeric(v).astype(float)
+            else:  # a column of the user's movement table: numbers when they are
+                num = pd.to_numeric(v, errors="coerce")
+                ok = num.notna() | v.isna()
+                frame[col] = num.astype(float) if ok.all() else v.where(v.notna(), "")
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"column {col}: {exc}", source=str(path)) from None
+    return frame
+
+
+def _rules_from_summary(summary: dict[str, Any], source: Path) -> RuleProfile:
+    """Rebuild the rule profile written into a summary."""
+    raw = summary.get("rules")
+    if not isinstance(raw, dict):
+        logger.warning("%s: no rule profile in the summary; wasm2016 assumed", source)
+        return get_rules("wasm2016")
+    known = {f.name for f in dataclasses.fields(RuleProfile)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        logger.warning("%s: rule field(s) %s unknown to this version, ignored", source, unknown)
+    try:
+        return RuleProfile(**{k: v for k, v in raw.items() if k in known})
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"rule profile not understood ({exc})", source=str(source)) from None
 
 
 def provenance(rules: RuleProfile, events: NightEvents) -> dict[str, Any]:

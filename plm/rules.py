@@ -1,6 +1,6 @@
 """Rule profiles: every parameter of a scoring standard as a named field with units.
 
-Three profiles ship (spec part A.1): ``wasm2016`` (the default), ``aasm2012`` and
+Three profiles ship (docs/scoring.md §1.1): ``wasm2016`` (the default), ``aasm2012`` and
 ``aasm2007``.  A profile is a frozen dataclass; :func:`get_rules` returns one by name
 with any field overridden, so the profile actually used can be written into every output.
 
@@ -31,7 +31,7 @@ class RuleProfile:
 
     name: str = "wasm2016"
 
-    # --- signal conditioning (spec A.2, section 3.1) -------------------------------
+    # --- signal conditioning (docs/scoring.md §2) -------------------------------
     highpass_hz: float = 10.0
     lowpass_hz: float = 100.0  # capped at lowpass_max_fraction * fs at run time
     lowpass_max_fraction: float = 0.45
@@ -39,7 +39,7 @@ class RuleProfile:
     notch: Literal["auto", "off", "50", "60"] = "auto"
     ecg_suppression: bool = True  # only used when an ECG channel is found
 
-    # --- resting baseline and LM detection (spec A.2, section 3.2) -----------------
+    # --- resting baseline and LM detection (docs/scoring.md §3) -----------------
     baseline_smooth_s: float = 0.3  # moving window of the noise envelope
     baseline_max_s: float = 0.5  # look-back maximum (dilation) of the envelope
     baseline_min_s: float = 60.0  # look-back minimum (erosion): the resting level
@@ -52,25 +52,25 @@ class RuleProfile:
     unscorable_min_s: float = 30.0  # raised EMG lasting longer than this is noise, not LMs
     unscorable_merge_gap_s: float = 5.0  # unscorable stretches closer than this merge
     elevated_floor_uv: float = 10.0  # above this resting floor a stretch gets its own baseline
-    morphology_rule: bool = True  # WASM 2016 computer-scoring rule, section 3.2
+    morphology_rule: bool = True  # WASM 2016 computer rule, docs/scoring.md §3.4
     morphology_window_s: float = 0.5  # running median must exceed rest + 2 uV somewhere
     min_amplitude_rule: bool = False  # AASM 2007 A.3 (peak >= rest + 8 uV)
     min_resolution_uv: float = 2.0  # coarser ADC steps cannot resolve the 2 uV rule
 
-    # --- monolateral LMs (section 3.2, 3.3) -----------------------------------------
+    # --- monolateral LMs (docs/scoring.md §3.3, §4.3) ---------------------------
     lm_min_s: float = 0.5  # shorter bursts are not LMs
     same_leg_merge_gap_s: float = 0.5  # same-leg bursts closer than this are one LM
     lm_max_s: float = 10.0  # longest monolateral candidate LM
     long_lm_action: Literal["noncandidate", "discard"] = "noncandidate"
 
-    # --- bilateral combination (section 3.3) ---------------------------------------
+    # --- bilateral combination (docs/scoring.md §4) -----------------------------
     bilateral_rule: Literal["overlap_gap", "onset_difference"] = "overlap_gap"
     bilateral_gap_s: float = 0.5  # WASM: overlap or next onset < offset + 0.5 s
     bilateral_onset_difference_s: float = 5.0  # AASM: onsets < 5 s apart are one LM
     bilateral_max_s: float = 15.0  # WASM: longest bilateral candidate LM
     bilateral_max_components: int = 4  # WASM: at most 4 monolateral LMs
 
-    # --- periodic series (section 3.5) ---------------------------------------------
+    # --- periodic series (docs/scoring.md §6) -----------------------------------
     imi_min_s: float = 10.0  # inclusive
     imi_max_s: float = 90.0  # inclusive
     min_series_length: int = 4
@@ -78,7 +78,7 @@ class RuleProfile:
     short_imi_clm_may_start_series: bool = True  # MATPLM/PLMScoRe reading
     noncandidate_breaks_series: bool = True
 
-    # --- respiratory events (section 3.6, section 2.1) -------------------------------
+    # --- respiratory events (docs/scoring.md §7) --------------------------------
     respiratory_rule: Literal["flag_window_at_end", "exclude_around_event", "none"] = (
         "flag_window_at_end"
     )
@@ -86,15 +86,15 @@ class RuleProfile:
     respiratory_after_end_s: float = 10.25
     respiratory_margin_s: float = 0.5  # AASM: drop LMs in [start - 0.5, end + 0.5]
 
-    # --- arousals (section 3.7) -------------------------------------------------------
+    # --- arousals (docs/scoring.md §8) ------------------------------------------
     arousal_gap_s: float = 0.5  # associated if overlapping or < 0.5 s apart
 
-    # --- Ferri 2006 periodicity index (section 4.3) ---------------------------------
+    # --- Ferri 2006 periodicity index (docs/scoring.md §12.2) -------------------
     ferri_imi_min_s: float = 10.0  # exclusive lower bound (10 < IMI)
     ferri_imi_max_s: float = 90.0  # inclusive upper bound (IMI <= 90)
     ferri_min_run_imis: int = 3
 
-    # --- clinical cut-off (section 8) ------------------------------------------------
+    # --- clinical cut-off (docs/scoring.md §13) ---------------------------------
     plmd_cutoff_adult_per_h: float = 15.0
     plmd_cutoff_child_per_h: float = 5.0
 
@@ -136,7 +136,7 @@ class RuleProfile:
 
 _WASM2016 = RuleProfile()
 
-# AASM 2007 (spec section 2.1): LMs 0.5-10 s (longer ones are not LMs at all), bilateral
+# AASM 2007 (docs/scoring.md §16): LMs 0.5-10 s (longer ones are not LMs at all), bilateral
 # LMs with onsets < 5 s apart are one LM, IMI 5-90 s, no series-breaking rule for short
 # IMIs (the short-IMI LM is skipped), LMs from 0.5 s before to 0.5 s after an apnea or
 # hypopnea are not scored, no morphology rule.
@@ -154,7 +154,7 @@ _AASM2007 = dataclasses.replace(
     reference="Iber et al., AASM Manual v1, 2007 (NSRR CHAT manual 6.8.4)",
 )
 
-# AASM v2.x (2012 onward, spec section 2.2): the 2007 numbers without the separate
+# AASM v2.x (2012 onward, docs/scoring.md §16): the 2007 numbers without the separate
 # minimum-amplitude rule.
 _AASM2012 = dataclasses.replace(
     _AASM2007,

@@ -10,9 +10,9 @@ Choices and their sources
 -------------------------
 * Band-pass: Butterworth high-pass ``rules.highpass_hz`` (10 Hz) and low-pass
   ``min(rules.lowpass_hz, rules.lowpass_max_fraction * fs)`` (100 Hz, 0.45·fs), each of
-  order ``rules.filter_order``, applied forward and backward (zero phase) — spec A.2,
-  §3.1, §11 "PRE".  MATPLM uses the same zero-phase design with a 20 Hz high-pass
-  (prior-art §2.2).
+  order ``rules.filter_order``, applied forward and backward (zero phase) — docs/scoring.md
+  §2.1.  MATPLM uses the same zero-phase design with a 20 Hz high-pass
+  (Allen laboratory).
 * Zero-phase filtering is done in ``float32`` by :func:`zero_phase` (odd extension and
   steady-state initial conditions, as :func:`scipy.signal.sosfiltfilt`), 1.9x faster
   than ``sosfiltfilt`` in float64 at 500 Hz and 3.7x at 2 kHz.  Measured against
@@ -21,7 +21,7 @@ Choices and their sources
   max |float32 - float64| = 3.0e-5 µV at 500 Hz (filtered RMS 2.8 µV), 1.3e-4 µV at
   2 kHz and 1.7e-5 µV at 256 Hz, i.e. four orders of magnitude below the 2 µV
   resolution the detection rules need (``rules.min_resolution_uv``).
-* Mains notch (spec A.2 "optional mains notch"; §3.1 "use the notch filter only if
+* Mains notch (docs/scoring.md §2.2; WASM 2016: "use the notch filter only if
   needed"): ``rules.notch`` = ``'auto'`` runs :func:`detect_mains_hz` (a Welch PSD of up
   to five minutes spread over the night: a 50 or 60 Hz peak at least ``10x`` (10 dB)
   above the median of the neighbouring 40-70 Hz band), ``'50'``/``'60'`` force it and
@@ -29,12 +29,12 @@ Choices and their sources
   -3 dB width of f0/30: 1.7 Hz at 50 Hz), converted to SOS and folded into the same
   zero-phase pass as the band-pass.  Skipped when f0 >= fs/2 or f0 is above the
   low-pass edge (nothing left to remove).
-* ECG artefact suppression (spec §4.2, §11 "optional ECG artefact removal"): the
-  spec lists an RLS adaptive canceller (S-PLMAD, prior-art §2.1) and MATPLM peak
-  blanking (prior-art §2.2, ``removeEKG_rev1.m``: ±0.1 s around each R peak replaced
+* ECG artefact suppression (docs/scoring.md §2.3): the
+  literature has an RLS adaptive canceller (S-PLMAD, Moore et al. 2014) and MATPLM peak
+  blanking (MATPLM ``removeEKG_rev1.m``: ±0.1 s around each R peak replaced
   by neighbouring samples).  plmkit uses a third, fully vectorised variant of the
   blanking idea: **peak-locked template subtraction** (the usual way of removing ECG
-  from surface EMG outside the PLM literature; no PLM detector reviewed in prior-art
+  from surface EMG outside the PLM literature; no published PLM detector we know of
   uses it).  R peaks are found on the ECG
   channel (:func:`detect_r_peaks`: 5-30 Hz band-pass, ``find_peaks`` with a 0.3 s
   refractory period and a height of 0.4x the running median of 2-s maxima); their
@@ -80,11 +80,11 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Notch quality factor (spec A.2; -3 dB width f0/Q).
+#: Notch quality factor (docs/scoring.md §2.2; -3 dB width f0/Q).
 NOTCH_Q = 30.0
 #: A mains peak must stand this many times above the neighbouring band (10 dB).
 MAINS_MIN_RATIO = 10.0
-#: ECG template: half-width of the peak-locked window (s), MATPLM ±0.1 s (prior-art §2.2).
+#: ECG template: half-width of the peak-locked window (s), MATPLM ±0.1 s (docs/scoring.md §2.3).
 ECG_HALF_WINDOW_S = 0.1
 #: ECG template: block length over which one template is averaged (s).
 ECG_BLOCK_S = 300.0
@@ -172,7 +172,7 @@ def bandpass_sos(
         Sampling rate (Hz).
     highpass_hz, lowpass_hz : float
         Pass-band edges (Hz).  The low-pass edge is capped at ``max_fraction * fs_hz``
-        (spec A.2: low-pass min(100 Hz, 0.45·fs)).  ``highpass_hz = 0`` gives a pure
+        (docs/scoring.md §2.1: low-pass min(100 Hz, 0.45·fs)).  ``highpass_hz = 0`` gives a pure
         low-pass.
     order : int
         Butterworth order of each of the high- and low-pass (the band-pass has order
@@ -199,7 +199,7 @@ def bandpass_sos(
         raise ValueError(
             f"band edges must be positive, got high-pass {highpass_hz} Hz, low-pass {lowpass_hz} Hz"
         )
-    low = min(float(lowpass_hz), float(max_fraction) * fs)  # spec A.2
+    low = min(float(lowpass_hz), float(max_fraction) * fs)  # docs/scoring.md §2.1
     if low <= highpass_hz:
         raise ValueError(
             f"cannot band-pass {highpass_hz:g}-{lowpass_hz:g} Hz at fs = {fs:g} Hz: the "
@@ -292,7 +292,7 @@ _CHUNK = 1 << 18
 
 
 def bandpass(x: np.ndarray, fs_hz: float, rules: RuleProfile) -> np.ndarray:
-    """Zero-phase Butterworth band-pass of one EMG channel (spec A.2, §3.1).
+    """Zero-phase Butterworth band-pass of one EMG channel (docs/scoring.md §2.1).
 
     Parameters
     ----------
@@ -348,7 +348,7 @@ def detect_mains_hz(
     ``max_seconds`` of signal taken as five equal chunks spread over the channel.  A
     candidate frequency is present when the largest PSD value within ±1 Hz of it is at
     least ``min_ratio`` times the median PSD of the 40-70 Hz band (bins within 3 Hz of 50
-    and 60 Hz excluded).  Spec A.2 ("optional mains notch").
+    and 60 Hz excluded).  docs/scoring.md §2.2.
 
     Parameters
     ----------
@@ -410,7 +410,7 @@ def detect_r_peaks(ecg: np.ndarray, fs_hz: float) -> np.ndarray:
     height of 0.4x the running median (over 30 s) of the 2-s maxima, then parabolic
     interpolation of each peak to sub-sample time.  For speed, ``find_peaks`` runs on
     maxima of blocks of ~8 ms and each peak is then located at the exact sample inside
-    its block.  Spec §4.2, §11; MATPLM ``removeEKG_rev1.m`` (prior-art §2.2).
+    its block.  docs/scoring.md §2.3; MATPLM ``removeEKG_rev1.m``.
 
     Parameters
     ----------
@@ -477,7 +477,7 @@ def suppress_ecg(
     template.  The template (tapered by a Tukey window) is subtracted from every segment
     of the block when its peak absolute value is at least ``min_snr`` times its standard
     error and at least ``min_uv``; blocks with fewer than 20 usable beats or without a
-    consistent template are left unchanged.  Spec §4.2 / §11 (the choice is explained in
+    consistent template are left unchanged.  docs/scoring.md §2.3 (the choice is explained in
     the module docstring).
 
     Parameters
@@ -543,7 +543,7 @@ def suppress_ecg(
 
 
 def rectify(x: np.ndarray) -> np.ndarray:
-    """Full-wave rectification ``|x|`` as float32 (spec A.2)."""
+    """Full-wave rectification ``|x|`` as float32 (docs/scoring.md §2.4)."""
     return np.abs(_as_1d(x))
 
 

@@ -1,6 +1,6 @@
 """Scoring rules on hand-built event lists whose answers are worked out by hand.
 
-Each test names the rule (spec section of docs/scoring-standards.md) it checks.
+Each test names the rule (section of docs/scoring.md) it checks.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def periodic_onsets(res):
     return c.loc[c["periodic"], "onset"].tolist()
 
 
-# --- IMI bounds (spec §3.5: IMI in [10, 90] s inclusive) ------------------------------
+# --- IMI bounds (docs/scoring.md §6.1: IMI in [10, 90] s inclusive) -----------------
 
 
 @pytest.mark.parametrize(
@@ -60,7 +60,7 @@ def test_imi_bounds_wasm_inclusive(imi, expected_plm):
 
 @pytest.mark.parametrize(("imi", "expected_plm"), [(5.0, 5), (4.99, 4), (90.0, 5), (90.01, 0)])
 def test_imi_bounds_aasm_5_to_90(imi, expected_plm):
-    # AASM: an IMI < 5 s is skipped, not a breakpoint (spec §9); the next IMI then
+    # AASM: an IMI < 5 s is skipped, not a breakpoint (docs/scoring.md §6.3); the next IMI then
     # spans it: onsets 100,120,140,144.99,164.99 -> kept 100,120,140,164.99 = 4 PLMs.
     on = onsets(100, 20, 20, imi, 20)
     res = scored(lms(*on), rules="aasm2012")
@@ -72,7 +72,7 @@ def test_minimum_series_length_is_four():
     assert scored(lms(*onsets(100, 20, 20, 20))).summary["n_plms"] == 4
 
 
-# --- short-IMI CLM followed by 3 good IMIs (spec §3.5, §10) ---------------------------
+# --- short-IMI CLM followed by 3 good IMIs (docs/scoring.md §6.2) -------------------
 
 SHORT_IMI_CASE = onsets(100, 20, 20, 20, 5, 20, 20, 20)  # 4 PLM, short-IMI CLM, 3 good IMIs
 
@@ -112,7 +112,7 @@ def test_short_imi_breaks_the_run_before_it_wasm():
     assert periodic_onsets(res) == on[3:]
 
 
-# --- non-candidates break the series (spec §3.3, §3.5) --------------------------------
+# --- non-candidates break the series (docs/scoring.md §4.3, §6.1) -------------------
 
 
 @pytest.mark.parametrize(("long_s", "expected"), [(10.0, 9), (10.01, 8)])
@@ -140,7 +140,7 @@ def test_monolateral_over_10s_is_not_an_lm_under_aasm():
     assert res.summary["n_lm_excluded_too_long"] == 1
 
 
-# --- bilateral combination (spec §3.3) ------------------------------------------------
+# --- bilateral combination (docs/scoring.md §4) -------------------------------------
 
 
 def test_bilateral_chain_of_five_is_not_a_candidate():
@@ -199,7 +199,7 @@ def test_aasm_same_leg_lms_are_not_combined():
     assert len(scored(mv, rules="aasm2012").candidates) == 2
 
 
-# --- monolateral rules (spec §3.2) -----------------------------------------------------
+# --- monolateral rules (docs/scoring.md §3.3) ---------------------------------------
 
 
 @pytest.mark.parametrize(("gap", "n_lm"), [(0.49, 1), (0.5, 2)])
@@ -216,7 +216,7 @@ def test_minimum_lm_duration(dur, n_lm):
     assert len(scored(lms((100, dur))).candidates) == n_lm
 
 
-# --- respiratory rules (spec §3.6 WASM; §2.1 AASM) -----------------------------------
+# --- respiratory rules (docs/scoring.md §7.2 WASM; §7.3 AASM) -----------------------
 
 APNEA = pd.DataFrame({"onset": [80.0], "duration": [20.0], "type": ["obstructive_apnea"]})
 # event ends at 100 s: WASM window [98.0, 110.25]
@@ -283,7 +283,7 @@ def test_rera_is_not_a_respiratory_event_by_default():
     assert not c.loc[0, "respiratory"]
 
 
-# --- arousal association (spec §3.7) -------------------------------------------------
+# --- arousal association (docs/scoring.md §8) ---------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -310,7 +310,7 @@ def test_plms_arousal_index():
     assert res.summary["plms_arousal_index"] == pytest.approx(2.0)  # TST 1 h
 
 
-# --- stages, wake, unscored (spec §3.8, §6) ------------------------------------------
+# --- stages, wake, unscored (docs/scoring.md §9, §10) -------------------------------
 
 
 def test_wake_inside_a_series_counts_as_plmw():
@@ -363,7 +363,7 @@ def test_side_specific_plm_indices():
     assert (s["n_plms_left"], s["n_plms_right"], s["n_plms_bilateral"]) == (2, 1, 1)
 
 
-# --- analysis window, gaps, no hypnogram (spec A.7, §6) ------------------------------
+# --- analysis window, gaps, no hypnogram (docs/scoring.md §10) ----------------------
 
 
 def test_lights_off_on_window():
@@ -425,7 +425,7 @@ def test_plmd_flag_adult_and_child():
     assert scored(lms(*on), age_group="child").summary["plmd_cutoff_per_h"] == 5.0
 
 
-# --- periodicity, IMI statistics, histograms (spec §3.9, §4.3) ------------------------
+# --- periodicity, IMI statistics, histograms (docs/scoring.md §11.4, §12) -----------
 
 
 def test_periodicity_indices_by_hand():
@@ -454,7 +454,7 @@ def test_imi_statistics_and_histograms():
     assert len(ln["counts"]) == 45 and ln["counts"][int(np.log(20) / 0.1)] == 1
 
 
-# --- the three profiles on one list (spec §9) -----------------------------------------
+# --- the three profiles on one list (docs/scoring.md §16) ---------------------------
 
 
 def test_three_profiles_give_the_answers_their_standards_imply():

@@ -13,7 +13,7 @@ import pytest
 import plm
 from pipelines import figures, report
 from pipelines.cli import main
-from pipelines.review import read_result
+from plm.results import PLMResult
 
 DURATION_S = 2400
 FS_HZ = 200
@@ -212,6 +212,6 @@ def test_plotting_never_touches_pyplot(tmp_path):
 
 def test_read_result_keeps_report_inputs(scored, tmp_path):
     scored.to_dir(tmp_path)
-    back = read_result(tmp_path)
+    back = PLMResult.from_dir(tmp_path)
     assert report._night(back)["hypnogram"] is not None
     assert report.metric_rows(back.summary) == report.metric_rows(scored.summary)

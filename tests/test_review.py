@@ -13,12 +13,12 @@ import pytest
 import plm
 from pipelines.cli import main
 from pipelines.review import (
-    read_result,
     review_annotations,
     write_review_edf,
 )
 from plm.events import Hypnogram, InputError, NightEvents
 from plm.io.edf import read_annotations, read_header
+from plm.results import PLMResult
 
 START = datetime(2026, 1, 1, 22, 30, 0)
 
@@ -152,12 +152,12 @@ def test_generated_night_review_file_lines_up_with_the_recording(tmp_path):
     assert sum(d.startswith("LM ") for d in a.description) == len(result.movements)
 
 
-def test_read_result_roundtrip_and_export_cli(result, tmp_path, capsys):
+def test_from_dir_roundtrip_and_export_cli(result, tmp_path, capsys):
     out = tmp_path / "res"
     result.to_dir(out)  # writes the stages and gaps context too
-    back = read_result(out)
-    assert back.stem == "hand" and back.start_datetime == START
-    assert back.hypnogram is not None and len(back.hypnogram.stages) == 40
+    back = PLMResult.from_dir(out)
+    assert back.stem == "hand" and back.start == START
+    assert back.events.hypnogram is not None and len(back.events.hypnogram.stages) == 40
     a, b = review_annotations(result), review_annotations(back)
     assert list(a["description"]) == list(b["description"])
     np.testing.assert_allclose(a["onset"], b["onset"], atol=1e-4)
@@ -174,17 +174,17 @@ def test_read_result_roundtrip_and_export_cli(result, tmp_path, capsys):
     assert "annotations ->" in capsys.readouterr().out
 
 
-def test_read_result_errors(tmp_path, result):
+def test_from_dir_errors(tmp_path, result):
     with pytest.raises(InputError, match="no \\*_summary.json"):
-        read_result(tmp_path)
+        PLMResult.from_dir(tmp_path)
     result.to_dir(tmp_path)
     result.to_dir(tmp_path, stem="other")
     with pytest.raises(InputError, match="2 results"):
-        read_result(tmp_path)
-    assert read_result(tmp_path, stem="other").stem == "other"
+        PLMResult.from_dir(tmp_path)
+    assert PLMResult.from_dir(tmp_path, stem="other").stem == "other"
     (tmp_path / "other_candidates.tsv").unlink()
     with pytest.raises(InputError, match="other_candidates.tsv"):
-        read_result(tmp_path, stem="other")
+        PLMResult.from_dir(tmp_path, stem="other")
     assert main(["export-annotations", str(tmp_path / "nothing"), "--out", "x.edf"]) == 2
 
 
