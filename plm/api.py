@@ -11,7 +11,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from plm._util import sha256_file
 from plm.engine import apply_rules, union_intervals
 from plm.events import STAGES, Hypnogram, InputError, NightEvents, empty_intervals
 from plm.metrics import compute_summary
@@ -442,8 +441,3 @@ def _score_recording(
     result.summary["bilateral_rules_applicable"] = rec.merged_uv is None
     result.signals = found.signals
     return result
-
-
-def file_source(path: PathLike) -> dict[str, str]:
-    """Provenance record of an input file."""
-    return {"file": Path(path).name, "sha256": sha256_file(path)}

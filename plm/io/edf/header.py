@@ -353,7 +353,7 @@ def read_header(path: str | os.PathLike[str]) -> EdfHeader:
     source = str(path)
     try:
         size = path.stat().st_size
-        with open(path, "rb") as fh:
+        with open(path, "rb", buffering=0) as fh:  # exactly the header's bytes
             fixed = fh.read(_FIXED_HEADER_BYTES)
             if size < _FIXED_HEADER_BYTES:
                 raise InputError(f"file is shorter than an EDF header ({size} bytes < 256)", source)
