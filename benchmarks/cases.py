@@ -112,6 +112,18 @@ def case_e2e(ctx: Context) -> dict[str, Any]:
     return {"rows": rows}
 
 
+def case_bytes(ctx: Context) -> dict[str, Any]:
+    """Bytes read per ``plm score`` (and ``--report``) / file size, from ``/proc/self/io``."""
+    spec = NightSpec(ctx.cfg.hours, ctx.cfg.main_fs_hz)
+    path = ctx.inputs.night(spec)
+    rows = []
+    for report in (False, True):
+        got = run_child("bytes", {"path": str(path), "report": report})
+        got["rendering_mb"] = got["rendering_bytes"] / MB
+        rows.append({**_night_row(spec, path), "report": report, **got})
+    return {"rows": rows}
+
+
 def case_cli(ctx: Context) -> dict[str, Any]:
     """``plm score FILE --out DIR`` as a subprocess: interpreter start-up and imports included."""
     bare = [run_process([sys.executable, "-c", "pass"]) for _ in range(ctx.cfg.cli_repeats)]
@@ -205,7 +217,7 @@ def _stage_functions(path: Path, out_dir: str) -> dict[str, Callable[[], Any]]:
     from plm.detect import detect_legs, detect_movements, envelope, resting_baseline
     from plm.engine import apply_rules
     from plm.io.annotations import load_night_events
-    from plm.io.recording import load_legs
+    from plm.io.recording import load_recording
     from plm.metrics import compute_summary
     from plm.rules import get_rules
     from plm.signal import (
@@ -221,7 +233,7 @@ def _stage_functions(path: Path, out_dir: str) -> dict[str, Callable[[], Any]]:
 
     rules = get_rules()
     no_morph = get_rules(morphology_rule=False)
-    legs = load_legs(path, rules=rules)
+    legs = load_recording(path, rules=rules)
     fs = legs.fs_hz
     raw = [legs.left_uv, legs.right_uv]
     peaks = r_peaks_for(legs.ecg, legs.ecg_fs_hz)
@@ -240,7 +252,9 @@ def _stage_functions(path: Path, out_dir: str) -> dict[str, Callable[[], Any]]:
     start, dur = legs.start_datetime, legs.duration_s
     ecg, efs = legs.ecg, legs.ecg_fs_hz
     return {
-        "read (load_legs: 2 legs + ECG)": lambda: load_legs(path, rules=rules),
+        "read (load_recording: legs, ECG, EDF+, SHA-256)": lambda: load_recording(
+            path, rules=rules
+        ),
         "ann: sha256 of the recording": lambda: sha256_file(path),
         "annotations (load_night_events)": lambda: load_night_events(
             [path], start_datetime=start, recording_duration_s=dur
@@ -275,7 +289,7 @@ def _stage_functions(path: Path, out_dir: str) -> dict[str, Callable[[], Any]]:
 
 #: Stages whose sum is compared with the whole ``score`` call.
 SCORE_PARTS = (
-    "read (load_legs: 2 legs + ECG)",
+    "read (load_recording: legs, ECG, EDF+, SHA-256)",
     "annotations (load_night_events)",  # includes the recording's only SHA-256
     "detect_legs (2 threads, as score)",
     "engine (apply_rules)",
@@ -573,6 +587,7 @@ def _short(filename: str) -> str:
 
 CASE_FUNCTIONS: dict[str, Callable[[Context], dict[str, Any]]] = {
     "e2e": case_e2e,
+    "bytes": case_bytes,
     "cli": case_cli,
     "floor": case_floor,
     "stages": case_stages,

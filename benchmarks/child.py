@@ -156,7 +156,64 @@ def task_pool(paths: list[str], out_dir: str, jobs: int) -> dict[str, Any]:
     return out
 
 
+def _rchar() -> int:
+    """Bytes this process has read so far (``rchar`` of ``/proc/self/io``; page cache included)."""
+    with open("/proc/self/io") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("rchar"))
+
+
+def task_bytes(path: str, report: bool = False) -> dict[str, Any]:
+    """Bytes read by one ``plm score [--report]`` (score + ``to_dir`` [+ reports]), after imports.
+
+    One untimed run first, so every module the run imports lazily is loaded; the
+    measured run is the second (``rchar`` counts page-cache reads too, so a warm file
+    reads as many bytes as a cold one).
+
+    ``rchar`` counts every ``read`` of the process: the recording, and with ``--report``
+    also matplotlib's font files (FreeType reads them per rendering), measured apart by
+    rendering the same reports a second time (no recording access).
+    """
+    import os
+
+    _import_plm()
+    import plm
+
+    if report:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot  # noqa: F401
+
+        from pipelines.report import write_reports
+    size = os.path.getsize(path)
+
+    def run(tmp: str) -> Any:
+        result = plm.score(path, keep_signals=report)
+        result.to_dir(tmp)
+        if report:
+            write_reports(result, tmp, recording=path)
+        return result
+
+    with tempfile.TemporaryDirectory() as tmp:
+        run(tmp)  # the lazy imports of scoring and rendering (their file reads do not count)
+        r0 = _rchar()
+        result = run(tmp)
+        total = _rchar() - r0
+        r1 = _rchar()
+        if report:
+            write_reports(result, tmp, recording=path)
+        rendering = _rchar() - r1
+    return {
+        "file_bytes": size,
+        "read_bytes": total,
+        "ratio": total / size,
+        "rendering_bytes": rendering,
+        "ratio_without_rendering": (total - rendering) / size,
+    }
+
+
 TASKS: dict[str, Callable[..., dict[str, Any]]] = {
+    "bytes": task_bytes,
     "score": task_score,
     "read_legs": task_read_legs,
     "mne": task_mne,

@@ -8,6 +8,7 @@ from typing import Any
 #: Case names in run order (``--only`` takes a comma-separated subset).
 CASES: tuple[str, ...] = (
     "e2e",
+    "bytes",
     "cli",
     "floor",
     "stages",
@@ -57,6 +58,7 @@ class Config:
             "rss_over_legs_f32": 3.0,
             "engine_4000_lms_s": 0.050,
             "scaling_ratio_max": 2.2,
+            "bytes_read_over_file": 1.05,
         }
     )
 

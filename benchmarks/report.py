@@ -184,6 +184,18 @@ TABLES: dict[str, tuple[str, list[Column]]] = {
             _col("imports s", "import_s"),
         ],
     ),
+    "bytes": (
+        "Bytes read per plm score (score + to_dir [+ reports]) / file size, rchar of "
+        "/proc/self/io after imports (target <= 1.05)",
+        [
+            *NIGHT,
+            _col("report", "report", 0),
+            _col("file MB", "file_mb", 0),
+            _col("read / file", "ratio", 3),
+            _col("font reads MB", "rendering_mb", 0),
+            _col("read without fonts / file", "ratio_without_rendering", 3),
+        ],
+    ),
     "cli": (
         "CLI: `plm score FILE --out DIR` as a subprocess (interpreter start-up included)",
         [

@@ -146,16 +146,16 @@ def _cmd_score_events(args: argparse.Namespace) -> int:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
-    from plm.accel import is_accelerometry
-    from plm.api import score
+    from plm.api import recording_modality, score
 
-    if is_accelerometry(args.recording):  # ankle accelerometry: same contract, own detector
+    modality, header = recording_modality(args.recording)  # the library's dispatch
+    if modality == "accelerometry":  # same contract, own detector; diary, lights, report
         from pipelines.actigraphy_cli import cmd_score_accel
 
         return cmd_score_accel(args)
     overrides = parse_overrides(args.overrides)
     result = score(
-        args.recording,
+        header if header is not None else args.recording,  # the header is parsed once
         annotations=args.annotations,
         rules=args.rules,
         left=args.left,

@@ -14,10 +14,12 @@ resource) show
   highlighted when exceeded;
 * three example 30-s windows of rectified EMG per leg with the baseline, the +2 µV
   (offset) and +8 µV (onset) thresholds and the detected LMs shaded.  The rectified EMG
-  comes from ``result.signals`` when it holds it, else the recording is read again
-  (its path: the ``recording`` argument, the batch manifest, or the summary's input
-  file name found in the working or result folder with the same SHA-256); without it
-  the panel is replaced by a note;
+  comes from ``result.signals`` (``plm.score(..., keep_signals=True)``: ``plm score
+  --report`` and ``plm batch --report`` read the recording once); a result read back from
+  its folder (``plm report``) has none, so the recording is read and detected again (its
+  path: the ``recording`` argument, the batch manifest, or the summary's input file name
+  found in the working or result folder with the same SHA-256); without it the panel is
+  replaced by a note;
 * the settings (rule profile, fields overridden against the standard profile, channels)
   and the warnings.
 
@@ -329,42 +331,27 @@ def _find_recording(result: Any, recording: str | os.PathLike[str] | None) -> Pa
 def _side_segments(
     result: Any, path: Path | None, spans: list[tuple[float, float]], rules: Any
 ) -> tuple[dict[str, list[tuple[float, float, np.ndarray, np.ndarray | None]]], str]:
-    """Per side: (t0_s, fs, rectified, baseline) of the segments overlapping ``spans``."""
-    dets = result.signals or {}
-    out: dict[str, list] = {}
-    have_rect = bool(dets) and all(
-        getattr(d, "rectified", None) is not None or "rectified" in getattr(d, "info", {})
-        for ds in dets.values()
-        for d in ds
-    )
-    if have_rect:
-        for side, ds in dets.items():
-            out[side] = [
-                (
-                    float(d.t0_s),
-                    float(d.fs_hz),
-                    np.asarray(
-                        d.rectified
-                        if getattr(d, "rectified", None) is not None
-                        else d.info["rectified"]
-                    ),
-                    d.baseline,
-                )
-                for d in ds
-            ]
-        return out, ""
+    """Per side: (t0_s, fs, rectified, baseline) of the segments overlapping ``spans``.
+
+    From what scoring kept (``plm.score(..., keep_signals=True)``); a result read back
+    from its folder keeps nothing, so the recording's segments under ``spans`` are read
+    and detected again (:func:`plm.detect.recording.detect_recording`).
+    """
+    from plm.detect.recording import detect_recording, rectified_segments
+
+    kept = rectified_segments(result.signals or {})
+    if kept and all(kept.values()):
+        return kept, ""
     if path is None:
         return {}, (
             "EMG windows omitted: the rectified EMG is not stored with the results and the "
             "recording was not found"
         )
-    from plm.detect import resting_baseline
-    from plm.io.recording import load_legs
-    from plm.signal import condition
+    from plm.io.recording import load_recording
 
     chans = result.summary.get("channels") or {}
     try:
-        legs = load_legs(
+        rec = load_recording(
             path,
             left=chans.get("left"),
             right=chans.get("right"),
@@ -372,27 +359,13 @@ def _side_segments(
             allow_poor_signal=True,
         )
     except Exception:  # labels from another version: fall back to discovery
-        legs = load_legs(path, rules=rules, allow_poor_signal=True)
-    seg_slices = legs.segment_slices()
-    ecg_slices = legs.segment_slices(legs.ecg_fs_hz) if legs.ecg is not None else None
-    for side, x in (("left", legs.left_uv), ("right", legs.right_uv), ("merged", legs.merged_uv)):
-        if x is None:
-            continue
-        for k, (t0, sl) in enumerate(seg_slices):
-            t1 = t0 + (sl.stop - sl.start) / legs.fs_hz
-            if not any(a < t1 and b > t0 for a, b in spans):
-                continue
-            ecg = legs.ecg[ecg_slices[k][1]] if ecg_slices is not None else None
-            rect = condition(x[sl], legs.fs_hz, rules, ecg=ecg, ecg_fs_hz=legs.ecg_fs_hz).signal
-            base = None
-            for d in dets.get(side, []):
-                b = getattr(d, "baseline", None)
-                if b is not None and abs(float(d.t0_s) - t0) < 1e-6 and len(b) == len(rect):
-                    base = np.asarray(b)
-            if base is None:
-                base = resting_baseline(rect, legs.fs_hz, rules)
-            out.setdefault(side, []).append((t0, legs.fs_hz, rect, base))
-    return out, ""
+        rec = load_recording(path, rules=rules, allow_poor_signal=True)
+    segs = [(a, b) for a, b in rec.segments if any(s < b and e > a for s, e in spans)]
+    if not segs:
+        return {}, ""
+    window = (float(min(a for a, _ in segs)), float(max(b for _, b in segs)))
+    found = detect_recording(rec, rules, window=window, keep_signals=True)
+    return rectified_segments(found.signals), ""
 
 
 def emg_windows(

@@ -5,14 +5,12 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from plm._util import sha256_file
 from plm.engine import apply_rules, union_intervals
 from plm.events import STAGES, Hypnogram, InputError, NightEvents, empty_intervals
 from plm.metrics import compute_summary
@@ -234,8 +232,12 @@ def score(
 
     Parameters
     ----------
-    path : path
-        EDF, EDF+ (C or D) or BDF recording with tibialis anterior EMG.
+    path : path or EdfHeader
+        EDF, EDF+ (C or D) or BDF recording with tibialis anterior EMG (or its header,
+        parsed by :func:`plm.io.edf.read_header`).  Ankle accelerometry (CWA, CSV, EDF
+        with accelerometer channels) goes to the accelerometry scorer (which returns its
+        own result type), or is refused with one line naming it when EMG-only arguments
+        (annotations, left, right, keep_signals) are given.
     annotations : path or list of paths, optional
         Hypnogram/event files; by default the recording's own EDF+ annotations are used.
     rules : str or RuleProfile
@@ -248,7 +250,9 @@ def score(
         Score even when the leg channels fail the EMG checks (the summary then carries
         the warning).
     keep_signals : bool
-        Keep the rectified signals and baselines on ``result.signals`` (for plots).
+        Keep, per side and segment, the rectified EMG (``info["rectified"]``, µV) and the
+        per-sample resting baseline on ``result.signals`` (what the report's EMG panels
+        draw; see :func:`plm.detect.recording.rectified_segments`).
     annotation_format : str, optional
         Force the format of ``annotations``.
     n_threads : int
@@ -269,20 +273,89 @@ def score(
     cannot be applied there, so the stretch counts in no denominator and breaks series
     (reported as ``unscorable_h``).  Gaps of an EDF+D file are handled the same way.
     """
+    from plm.io.edf import EdfHeader
+
+    header = path if isinstance(path, EdfHeader) else None
+    if header is None:
+        modality, header = recording_modality(path)
+        if modality == "accelerometry":
+            return _score_accelerometry(
+                path, annotations, left, right, keep_signals, rules, age_group, overrides
+            )
     profile = get_rules(rules, **overrides)
-    # hashing a large EDF costs as much as reading its legs: do it while we score
-    with ThreadPoolExecutor(max_workers=1) as hasher:
-        source = hasher.submit(file_source, path)
-        result = _score_recording(
-            path, annotations, profile, left, right, age_group, allow_poor_signal,
-            keep_signals, annotation_format, n_threads,
-        )  # fmt: skip
-        result.summary["inputs"].insert(0, source.result())
-    return result
+    return _score_recording(
+        header if header is not None else path, annotations, profile, left, right,
+        age_group, allow_poor_signal, keep_signals, annotation_format, n_threads,
+    )  # fmt: skip
+
+
+def _accel_module() -> Any:
+    """The accelerometry scorer's module (the one place it is named)."""
+    from plm import accel
+
+    return accel
+
+
+def recording_modality(path: PathLike) -> tuple[str, Any]:
+    """Tell leg EMG from ankle accelerometry; return ``(modality, parsed EDF header)``.
+
+    Parameters
+    ----------
+    path : path-like
+        A recording: EDF/BDF (leg EMG, or ankle accelerometer channels and no leg EMG),
+        an accelerometry CSV or an Axivity ``.cwa`` file.
+
+    Returns
+    -------
+    (str, EdfHeader or None)
+        ``"emg"`` or ``"accelerometry"``, and the header when the file is EDF/BDF and
+        readable (pass it on so the header is parsed once).  An unreadable file is
+        ``"emg"`` with no header: the EMG reader reports the error.
+    """
+    from plm.io import edf
+
+    if Path(path).suffix.lower() not in (".edf", ".bdf", ".rec"):
+        accel = _accel_module().is_accelerometry(path)
+        return ("accelerometry" if accel else "emg"), None
+    try:
+        header = edf.read_header(path)
+    except InputError:
+        return "emg", None
+    accel = _accel_module().header_is_accelerometry(header)
+    return ("accelerometry" if accel else "emg"), header
+
+
+def _score_accelerometry(
+    path: PathLike,
+    annotations: Any,
+    left: str | None,
+    right: str | None,
+    keep_signals: bool,
+    rules: str | RuleProfile,
+    age_group: str,
+    overrides: dict[str, Any],
+) -> Any:
+    """:func:`score` on ankle accelerometry: the accelerometry scorer, or a one-line refusal."""
+    scorer = f"{_accel_module().__name__}.score_accel"
+    emg_only = {
+        "annotations": annotations,
+        "left": left,
+        "right": right,
+        "keep_signals": keep_signals or None,
+    }
+    given = [name for name, value in emg_only.items() if value]
+    if given:
+        raise InputError(
+            f"ankle accelerometry: {', '.join(given)} apply to leg EMG; use {scorer}() "
+            "(diary, lights, side, units)",
+            source=str(path),
+        )
+    logger.info("%s: ankle accelerometry, scored by %s", path, scorer)
+    return _accel_module().score_accel(path, rules=rules, age_group=age_group, **overrides)
 
 
 def _score_recording(
-    path: PathLike,
+    path: Any,
     annotations: PathLike | Sequence[PathLike] | None,
     profile: RuleProfile,
     left: str | None,
@@ -293,30 +366,29 @@ def _score_recording(
     annotation_format: str | None,
     n_threads: int,
 ) -> PLMResult:
-    """The body of :func:`score`; the caller adds the recording's hash to the inputs."""
-    from plm.detect import detect_legs
-    from plm.io.annotations import load_night_events
-    from plm.io.recording import load_legs
+    """The body of :func:`score` for leg EMG (``path``: the file or its parsed header)."""
+    from plm.detect.recording import detect_recording
+    from plm.io.annotations import load_night_events, recording_night_events
+    from plm.io.recording import load_recording
 
-    legs = load_legs(
+    rec = load_recording(
         path, left=left, right=right, rules=profile, allow_poor_signal=allow_poor_signal
     )
-    src = str(path)
+    src = str(rec.path)
     if annotations:
         ann_paths = [annotations] if isinstance(annotations, (str, os.PathLike)) else annotations
         events = load_night_events(
             list(ann_paths),
-            start_datetime=legs.start_datetime,
-            recording_duration_s=legs.duration_s,
+            start_datetime=rec.start_datetime,
+            recording_duration_s=rec.duration_s,
             format=annotation_format,
         )
-    elif legs.header.annotation_indices:
-        # the recording's own annotations (score() hashes the recording itself)
-        events = load_night_events(
-            [path],
-            start_datetime=legs.start_datetime,
-            recording_duration_s=legs.duration_s,
-            hash_files=False,
+    elif rec.header.annotation_indices:  # the recording's own annotations, already read
+        events = recording_night_events(
+            rec.annotations,
+            rec.path,
+            start_datetime=rec.start_datetime,
+            recording_duration_s=rec.duration_s,
         )
     else:
         events = NightEvents()
@@ -325,44 +397,20 @@ def _score_recording(
             f"{len(events.movements)} leg-movement annotations in the input were ignored: "
             "movements are detected from the EMG"
         )
-    events.recording_duration_s = legs.duration_s
-    events.start_datetime = legs.start_datetime.isoformat() if legs.start_datetime else None
-    events.warnings.extend(legs.warnings)
-    if legs.merged_uv is not None:
+    events.recording_duration_s = rec.duration_s
+    events.start_datetime = rec.start_datetime.isoformat() if rec.start_datetime else None
+    events.warnings.extend(rec.warnings)
+    if rec.merged_uv is not None:
         events.warnings.append(
             "single merged-legs channel: bilateral rules cannot apply, every LM is 'merged'"
         )
 
-    movements, unscorable, signals = [], [], {}
-    channels = {"left": legs.left_uv, "right": legs.right_uv, "merged": legs.merged_uv}
-    ecg_slices = legs.segment_slices(legs.ecg_fs_hz) if legs.ecg is not None else None
-    for k, (t0, sl) in enumerate(legs.segment_slices()):  # one pass per EDF+D segment
-        ecg = legs.ecg[ecg_slices[k][1]] if ecg_slices is not None else None
-        mv, detections = detect_legs(
-            {side: x[sl] for side, x in channels.items() if x is not None},
-            legs.fs_hz,
-            profile,
-            ecg=ecg,
-            ecg_fs_hz=legs.ecg_fs_hz,
-            t0_s=t0,
-            n_threads=n_threads,
-            keep_baseline=keep_signals,  # per-sample baselines only when plots need them
-        )
-        movements.append(mv)
-        for side, det in detections.items():
-            if len(det.unscorable):
-                unscorable.append(det.unscorable[["onset", "duration"]])
-            if keep_signals:
-                signals.setdefault(side, []).append(det)
-    mv = pd.concat(movements, ignore_index=True) if movements else None
-    if mv is None or mv.empty:
-        from plm.events import empty_movements
-
-        mv = empty_movements()
-    events.movements = mv.sort_values(["onset", "side"], kind="stable").reset_index(drop=True)
-    gap_tables = [events.gaps, legs.gaps_frame()]
-    if unscorable:
-        u = union_intervals(pd.concat(unscorable, ignore_index=True))
+    found = detect_recording(rec, profile, n_threads=n_threads, keep_signals=keep_signals)
+    mv = found.movements.sort_values(["onset", "side"], kind="stable")
+    events.movements = mv.reset_index(drop=True)
+    gap_tables = [events.gaps, rec.gaps_frame()]
+    if len(found.unscorable):
+        u = union_intervals(found.unscorable)
         u["reason"] = "unscorable leg EMG"
         gap_tables.append(u)
     events.gaps = (
@@ -371,14 +419,10 @@ def _score_recording(
         else events.gaps
     )
     logger.info("%s: %d monolateral LMs detected", src, len(events.movements))
-    result = score_night(events, profile, age_group=age_group, stem=_stem_of(path))
-    result.summary["channels"] = legs.channel_labels
-    result.summary["fs_hz"] = legs.fs_hz
-    result.summary["bilateral_rules_applicable"] = legs.merged_uv is None
-    result.signals = signals
+    result = score_night(events, profile, age_group=age_group, stem=_stem_of(rec.path))
+    result.summary["inputs"].insert(0, rec.source())
+    result.summary["channels"] = rec.channel_labels
+    result.summary["fs_hz"] = rec.fs_hz
+    result.summary["bilateral_rules_applicable"] = rec.merged_uv is None
+    result.signals = found.signals
     return result
-
-
-def file_source(path: PathLike) -> dict[str, str]:
-    """Provenance record of an input file."""
-    return {"file": Path(path).name, "sha256": sha256_file(path)}

@@ -25,12 +25,12 @@ short IMI (< 4 s) breaks the run (``short_imi_action='break'``: WASM 2016; with 
 bound, the modal SIT IMI of 11-12 s (spec §7) is far above it); series of at least 4
 (``min_series_length``).  Any field can be overridden (``--set``).
 
-Scoring a window reuses the EMG path: :func:`plm.io.recording.load_legs`,
-:func:`plm.detect.detect_legs` on the window's samples (each EDF+D segment separately,
+Scoring a window reuses the EMG path: :func:`plm.io.recording.load_recording`,
+:func:`plm.detect.recording.detect_recording` on the window (each EDF+D segment separately,
 with up to ``PAD_S`` of context on each side for the resting baseline), then
 :func:`plm.api.score_night` with ``lights_off_s``/``lights_on_s`` = the window and a
 hypnogram of W epochs covering it.  Accelerometry recordings
-(:func:`plm.accel.is_accelerometry`) are detected with
+(:func:`plm.api.recording_modality`) are detected with
 :func:`plm.accel.detect_accel_window` instead.
 """
 
@@ -192,36 +192,6 @@ def parse_window(
 
 _SIT_START = re.compile(r"\bsit\b.*\b(start|begin|on)\b|\b(start|begin)\b.*\bsit\b", re.I)
 _SIT_END = re.compile(r"\bsit\b.*\b(end|stop|off)\b|\b(end|stop)\b.*\bsit\b", re.I)
-
-
-def _read_annotation_table(path: Path, start_datetime: datetime | None) -> pd.DataFrame:
-    """Generic onset/description table from an EDF+ file or a TSV/CSV event file."""
-    source = str(path)
-    if path.suffix.lower() in (".edf", ".bdf"):
-        from plm.io.edf import read_annotations
-
-        return read_annotations(path)
-    try:
-        df = pd.read_csv(path, sep=None, engine="python", dtype=str, encoding="utf-8-sig")
-    except (OSError, pd.errors.ParserError, ValueError) as exc:
-        raise InputError(f"cannot read the annotation file ({exc})", source) from None
-    norm = {re.sub(r"[^a-z]+", "_", str(c).lower()).strip("_"): c for c in df.columns}
-    on_col = next((norm[c] for c in ("onset", "time", "start", "clock", "t") if c in norm), None)
-    d_col = next(
-        (
-            norm[c]
-            for c in ("description", "event", "label", "annotation", "trial_type", "name")
-            if c in norm
-        ),
-        None,
-    )
-    if on_col is None or d_col is None:
-        raise InputError(
-            f"annotation file needs an onset and a description column; has {list(df.columns)}",
-            source,
-        )
-    onsets = [parse_start(v, start_datetime, source) for v in df[on_col].astype(str)]
-    return pd.DataFrame({"onset": onsets, "duration": 0.0, "description": df[d_col].astype(str)})
 
 
 def sit_windows_from_annotations(ann: pd.DataFrame) -> list[tuple[float, float]]:
@@ -543,50 +513,6 @@ def _blocks(
     )
 
 
-def _emg_window(legs: Any, a: float, b: float, profile: RuleProfile, n_threads: int):
-    """Detected LMs and unscorable stretches of the leg EMG in ``[a, b)`` (+ context)."""
-    from plm.detect import detect_legs
-
-    channels = {"left": legs.left_uv, "right": legs.right_uv, "merged": legs.merged_uv}
-    ecg_slices = legs.segment_slices(legs.ecg_fs_hz) if legs.ecg is not None else None
-    fs = legs.fs_hz
-    mv, un = [], []
-    for k, (t0, sl) in enumerate(legs.segment_slices()):  # loop per EDF+D segment
-        t1 = t0 + (sl.stop - sl.start) / fs
-        lo, hi = max(t0, a - PAD_S), min(t1, b + PAD_S)
-        if hi <= lo:
-            continue
-        i0 = sl.start + int(math.floor((lo - t0) * fs))
-        i1 = sl.start + int(math.ceil((hi - t0) * fs))
-        i1 = min(i1, sl.stop)
-        ecg = None
-        if ecg_slices is not None and legs.ecg_fs_hz:
-            e_sl = ecg_slices[k][1]
-            efs = legs.ecg_fs_hz
-            e0 = e_sl.start + int(math.floor((lo - t0) * efs))
-            e1 = min(e_sl.start + int(math.ceil((hi - t0) * efs)), e_sl.stop)
-            ecg = legs.ecg[e0:e1]
-        t_start = t0 + (i0 - sl.start) / fs
-        movements, dets = detect_legs(
-            {s: x[i0:i1] for s, x in channels.items() if x is not None},
-            fs,
-            profile,
-            ecg=ecg,
-            ecg_fs_hz=legs.ecg_fs_hz,
-            t0_s=t_start,
-            n_threads=n_threads,
-        )
-        mv.append(movements)
-        for det in dets.values():
-            if len(det.unscorable):
-                un.append(det.unscorable[["onset", "duration"]])
-    from plm.events import empty_movements
-
-    movements = pd.concat(mv, ignore_index=True) if mv else empty_movements()
-    unscorable = pd.concat(un, ignore_index=True) if un else empty_intervals()
-    return movements, unscorable
-
-
 def score_sit(
     path: str | os.PathLike[str],
     windows: Sequence[tuple[str | float, str | float]] | None = None,
@@ -647,13 +573,14 @@ def score_sit(
         No window, a window outside the recording (the message names the file and the
         window), unreadable ratings.
     """
-    from plm.accel import is_accelerometry
-    from plm.api import _stem_of, file_source, score_night
+    from plm.api import _stem_of, recording_modality, score_night
+    from plm.io.annotations import read_annotation_file
 
     src = str(path)
     profile = sit_rules(rules, **overrides)
     stem = stem or _stem_of(path)
-    accel = is_accelerometry(path)
+    modality, header = recording_modality(path)
+    accel = modality == "accelerometry"
     warnings: list[str] = []
     if accel:
         from plm.accel import load_accel
@@ -663,23 +590,27 @@ def score_sit(
         own_ann = data.annotations
         sources = list(data.sources)
         warnings.extend(data.warnings)
-        legs = None
+        rec = None
     else:
-        from plm.io.edf import read_annotations
-        from plm.io.recording import load_legs
+        from plm.detect.recording import detect_recording
+        from plm.io.recording import load_recording
 
-        legs = load_legs(
-            path, left=left, right=right, rules=profile, allow_poor_signal=allow_poor_signal
+        rec = load_recording(
+            header if header is not None else path,
+            left=left,
+            right=right,
+            rules=profile,
+            allow_poor_signal=allow_poor_signal,
         )
-        start_dt, duration = legs.start_datetime, legs.duration_s
-        own_ann = read_annotations(legs.header) if legs.header.annotation_indices else None
-        sources = [file_source(path)]
-        warnings.extend(legs.warnings)
+        start_dt, duration = rec.start_datetime, rec.duration_s
+        own_ann = rec.annotations if rec.header.annotation_indices else None
+        sources = [rec.source()]
+        warnings.extend(rec.warnings)
     if windows:
         spans = [parse_window(s, d, start_dt, src) for s, d in windows]
     else:
         ann = (
-            _read_annotation_table(Path(annotations), start_dt)
+            read_annotation_file(annotations, start_datetime=start_dt)
             if annotations is not None
             else own_ann
         )
@@ -715,13 +646,16 @@ def score_sit(
             movements, _posture, unscorable = detect_accel_window(data, a, b)
             gap_tables = [data.gaps, unscorable]
         else:
-            movements, unscorable = _emg_window(legs, a, b, profile, n_threads)
+            found = detect_recording(
+                rec, profile, window=(a - PAD_S, b + PAD_S), n_threads=n_threads
+            )
+            movements, unscorable = found.movements, found.unscorable
             if len(unscorable):
                 from plm.engine import union_intervals
 
                 unscorable = union_intervals(unscorable)
                 unscorable["reason"] = "unscorable leg EMG"
-            gap_tables = [legs.gaps_frame(), unscorable]
+            gap_tables = [rec.gaps_frame(), unscorable]
         if len(movements):
             on = movements["onset"].to_numpy(float)
             off = on + movements["duration"].to_numpy(float)

@@ -1,4 +1,4 @@
-"""Tests of leg/ECG channel discovery and checks (plm.io.channels) and load_legs."""
+"""Tests of leg/ECG channel discovery and checks (plm.io.channels) and load_recording."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from plm.io.channels import (
     find_leg_channels,
 )
 from plm.io.edf import SignalSpec
-from plm.io.recording import GAP_REASON, load_legs
+from plm.io.recording import GAP_REASON, load_recording
 from plm.rules import get_rules
 
 START = datetime(2022, 5, 6, 23, 0, 0)
@@ -271,7 +271,7 @@ def test_flat_signal_is_fatal_and_clipping_a_warning():
 
 
 # --------------------------------------------------------------------------------------
-# load_legs
+# load_recording
 # --------------------------------------------------------------------------------------
 
 
@@ -286,9 +286,9 @@ def _night(tmp_path, labels, fs=(500.0,), seconds=4, unit="uV", pmax=1000.0, **k
     return path, specs
 
 
-def test_load_legs_reads_two_legs_and_ecg(tmp_path):
+def test_load_recording_reads_two_legs_and_ecg(tmp_path):
     path, specs = _night(tmp_path, ["C3", "LAT", "RAT", "ECG"], fs=(256.0, 500.0, 500.0, 200.0))
-    data = load_legs(path)
+    data = load_recording(path)
     assert data.fs_hz == 500.0 and data.ecg_fs_hz == 200.0
     assert data.channel_labels == {"left": "LAT", "right": "RAT", "ecg": "ECG"}
     assert data.left_uv.dtype == np.float32 and data.merged_uv is None
@@ -301,57 +301,57 @@ def test_load_legs_reads_two_legs_and_ecg(tmp_path):
     assert data.gaps_frame().empty
 
 
-def test_load_legs_subtracts_bipolar_pairs(tmp_path):
+def test_load_recording_subtracts_bipolar_pairs(tmp_path):
     path, specs = _night(tmp_path, ["LLeg1", "LLeg2", "RLeg1", "RLeg2"])
-    data = load_legs(path)
+    data = load_recording(path)
     assert data.channel_labels == {"left": "LLeg1-LLeg2", "right": "RLeg1-RLeg2"}
     np.testing.assert_allclose(data.left_uv, specs[0].data - specs[1].data, atol=0.04)
     np.testing.assert_allclose(data.right_uv, specs[2].data - specs[3].data, atol=0.04)
 
 
-def test_load_legs_fatal_problem_raises_unless_allowed(tmp_path):
+def test_load_recording_fatal_problem_raises_unless_allowed(tmp_path):
     path, _ = _night(tmp_path, ["Leg L", "Leg R"], fs=(64.0,), unit="uV")
     with pytest.raises(InputError, match="leg channels 'Leg L', 'Leg R': not EMG-like") as err:
-        load_legs(path)
+        load_recording(path)
     assert "night.edf" in str(err.value)
-    data = load_legs(path, allow_poor_signal=True)
+    data = load_recording(path, allow_poor_signal=True)
     assert any("piezo" in w for w in data.warnings)
     assert [p.fatal for p in data.problems] == [True, True]
 
 
-def test_load_legs_nox_resolution_is_fatal():
+def test_load_recording_nox_resolution_is_fatal():
     with pytest.raises(InputError, match="'Left Leg', 'Right Leg': digital resolution 31.25 µV"):
-        load_legs(NOX)
-    data = load_legs(NOX, allow_poor_signal=True)
+        load_recording(NOX)
+    data = load_recording(NOX, allow_poor_signal=True)
     assert data.channel_labels["left"] == "Left Leg" and data.fs_hz == 200.0
     assert data.left_uv.shape == (24000,) and data.ecg is not None
 
 
-def test_load_legs_flat_leg_is_fatal(tmp_path):
+def test_load_recording_flat_leg_is_fatal(tmp_path):
     specs = [
         SignalSpec("LAT", np.zeros(1000), 250.0, "uV", -100, 100),
         SignalSpec("RAT", np.random.default_rng(2).normal(0, 9, 1000), 250.0, "uV", -100, 100),
     ]
     path = edf.write_edf(tmp_path / "flat.edf", specs, START)
     with pytest.raises(InputError, match="'LAT': flat signal"):
-        load_legs(path)
+        load_recording(path)
 
 
-def test_load_legs_rejects_legs_at_different_rates(tmp_path):
+def test_load_recording_rejects_legs_at_different_rates(tmp_path):
     path, _ = _night(tmp_path, ["LAT", "RAT"], fs=(500.0, 250.0))
     with pytest.raises(InputError, match="different sampling rates"):
-        load_legs(path)
+        load_recording(path)
 
 
-def test_load_legs_merged_channel_warns(tmp_path):
+def test_load_recording_merged_channel_warns(tmp_path):
     path, _ = _night(tmp_path, ["Leg", "Chin"], fs=(200.0,))
-    data = load_legs(path)
+    data = load_recording(path)
     assert data.merged_uv is not None and data.left_uv is None
     assert any("bilateral rules cannot apply" in w for w in data.warnings)
     assert not data.bilateral
 
 
-def test_load_legs_edfplus_d_segments_and_gaps(tmp_path):
+def test_load_recording_edfplus_d_segments_and_gaps(tmp_path):
     fs = 200.0
     specs = [
         SignalSpec(lab, np.random.default_rng(i).normal(0, 20, 5 * 200), fs, "uV", -500, 500)
@@ -360,7 +360,7 @@ def test_load_legs_edfplus_d_segments_and_gaps(tmp_path):
     path = edf.write_edf(
         tmp_path / "d.edf", specs, START, file_type="EDF+D", record_onsets_s=[0, 1, 2, 10, 11]
     )
-    data = load_legs(path)
+    data = load_recording(path)
     np.testing.assert_array_equal(data.segments, [[0, 3], [10, 12]])
     assert data.duration_s == 12.0
     assert data.segment_slices() == [(0.0, slice(0, 600)), (10.0, slice(600, 1000))]
@@ -370,9 +370,9 @@ def test_load_legs_edfplus_d_segments_and_gaps(tmp_path):
     pd.testing.assert_frame_equal(data.gaps_frame(), expected)
 
 
-def test_load_legs_with_overrides(tmp_path):
+def test_load_recording_with_overrides(tmp_path):
     path, specs = _night(tmp_path, ["EMG5", "EMG6", "EMG7"])
-    data = load_legs(path, left="EMG5-EMG6", right="EMG7")
+    data = load_recording(path, left="EMG5-EMG6", right="EMG7")
     assert data.channel_labels == {"left": "EMG5-EMG6", "right": "EMG7"}
     np.testing.assert_allclose(data.left_uv, specs[0].data - specs[1].data, atol=0.04)
 

@@ -176,7 +176,9 @@ def test_physical_range_fields_round_outward_to_fit_8_characters(tmp_path):
     st.sampled_from(["down", "up", "nearest"]),
 )
 def test_number_format_fits_8_characters_and_rounds_in_the_asked_direction(value, direction):
-    text = edf._fmt_number(value, 8, direction)
+    from plm.io.edf.write import _fmt_number
+
+    text = _fmt_number(value, 8, direction)
     assert len(text) <= 8 and "e" not in text.lower()
     if direction == "down":
         assert float(text) <= value
@@ -677,7 +679,7 @@ def test_writer_output_is_byte_stable(tmp_path):
 
 def test_vectorized_tal_parsing_equals_record_by_record_parse(tmp_path):
     """The fast paths (time-keeping onsets, skipping bare time-keeping records) lose nothing."""
-    from plm.io.edf import (
+    from plm.io.edf.tal import (
         _annotation_bytes,
         _has_annotations,
         _parse_tal_onset,

@@ -20,7 +20,7 @@ import pytest
 from pipelines.cli import main
 from plm.io.channels import find_leg_channels
 from plm.io.edf import read_header
-from plm.io.recording import load_legs
+from plm.io.recording import load_recording
 
 NOX = Path(__file__).parent / "data" / "real" / "subject1.edf"
 pytestmark = pytest.mark.skipif(not NOX.is_file(), reason="real Nox EDF not present")
@@ -95,7 +95,7 @@ def _raw_edf_signal_volts(path: Path, label: str) -> np.ndarray:
 
 
 def test_legs_are_read_in_microvolts():
-    legs = load_legs(NOX, allow_poor_signal=True)
+    legs = load_recording(NOX, allow_poor_signal=True)
     assert legs.channel_labels["left"] == "Left Leg"
     assert legs.channel_labels["right"] == "Right Leg"
     assert legs.fs_hz == 200 and legs.left_uv.size == 120 * 200

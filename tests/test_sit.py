@@ -180,7 +180,7 @@ def test_two_windows_give_msit_table(dense, tmp_path):
 def test_windows_from_annotations(dense, tmp_path):
     _, path = dense
     ann = tmp_path / "events.tsv"
-    ann.write_text("onset\tdescription\n600\tSIT start\n1800\tSIT end\n22:40\tnote\n")
+    ann.write_text("onset\tdescription\n600\tSIT start\n1800\tSIT end\n2400\tnote\n")
     res = score_sit(path, annotations=ann)
     assert [(w.start_s, w.end_s) for w in res.windows] == [(600.0, 1800.0)]
     frame = pd.DataFrame(

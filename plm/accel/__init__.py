@@ -34,7 +34,7 @@ from plm.accel.channels import G, find_accel_channels, g_per_unit, parse_axis_la
 from plm.accel.cwa import cwa_rate_hz, read_cwa
 from plm.accel.data import MAX_HOLE_S, AccelData, AnkleSignal
 from plm.accel.detect import AccelDetection, detect_accel, detect_accel_window
-from plm.accel.io import is_accelerometry, load_accel
+from plm.accel.io import header_is_accelerometry, is_accelerometry, load_accel
 from plm.accel.nights import (
     AccelNight,
     AccelScore,
@@ -60,6 +60,7 @@ __all__ = [
     "find_accel_channels",
     "parse_axis_label",
     "g_per_unit",
+    "header_is_accelerometry",
     "is_accelerometry",
     "detect_accel",
     "detect_accel_window",

@@ -414,6 +414,29 @@ def load_accel(
     return first
 
 
+def header_is_accelerometry(header: edf.EdfHeader) -> bool:
+    """True when an EDF/BDF header has ankle accelerometer channels and no leg EMG.
+
+    Leg EMG is a voltage channel found by :func:`plm.io.channels.find_leg_channels` that is
+    not one of the accelerometer axes.
+    """
+    sigs = header.signals
+    groups = find_accel_channels(
+        [s.label for s in sigs],
+        [("uV" if s.is_annotation else s.physical_dimension) for s in sigs],
+    )
+    if not groups:
+        return False
+    accel_idx = {i for g in groups.values() for i in g.values()}
+    try:
+        legs = find_leg_channels(header)
+    except InputError:
+        return True
+    return not any(
+        ref.index not in accel_idx and sigs[ref.index].is_voltage for ref in legs.refs.values()
+    )
+
+
 def is_accelerometry(path: str | os.PathLike[str]) -> bool:
     """True when a file is ankle accelerometry this module can score.
 
@@ -439,24 +462,7 @@ def is_accelerometry(path: str | os.PathLike[str]) -> bool:
             names = [n.strip().strip('"') for n in head[0].strip().split(_sniff_sep(head[0]))]
             return bool(find_accel_channels([_strip_unit(n) for n in names]))
         if suffix in (".edf", ".bdf", ".rec"):
-            header = edf.read_header(p)
-            sigs = header.signals
-            groups = find_accel_channels(
-                [s.label for s in sigs],
-                [("uV" if s.is_annotation else s.physical_dimension) for s in sigs],
-            )
-            if not groups:
-                return False
-            accel_idx = {i for g in groups.values() for i in g.values()}
-            try:
-                legs = find_leg_channels(header)
-            except InputError:
-                return True
-            for ref in legs.refs.values():
-                sig = sigs[ref.index]
-                if ref.index not in accel_idx and sig.is_voltage:
-                    return False
-            return True
+            return header_is_accelerometry(edf.read_header(p))
     except (OSError, InputError, ValueError):
         return False
     return False

@@ -523,6 +523,8 @@ def detect_leg(
     det.info.update(
         mains_hz=cond.mains_hz, ecg_suppressed=cond.ecg_suppressed, notes=list(cond.notes)
     )
+    if keep_baseline:  # the plots draw the rectified EMG under the baseline
+        det.info["rectified"] = cond.signal
     return det
 
 

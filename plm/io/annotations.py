@@ -60,7 +60,7 @@ from plm.io.formats._common import (
     empty_annotations,
     normalize_header,
 )
-from plm.io.formats.edfplus import read_edf_annotations
+from plm.io.formats.edfplus import edf_annotation_frame, read_edf_annotations
 from plm.io.formats.noxturnal import EVENT_NAMES, START_NAMES, read_noxturnal
 from plm.io.formats.nsrr_xml import read_nsrr_xml, read_profusion_xml
 from plm.io.formats.remlogic import find_table_header, read_remlogic
@@ -69,6 +69,7 @@ from plm.io.formats.tsv import read_tsv, sniff_delimiter
 from plm.io.labels import LabelRow, Mapped, compile_rows, load_label_map, map_label
 
 __all__ = [
+    "recording_night_events",
     "FORMATS",
     "ANNOT_COLUMNS",
     "detect_format",
@@ -685,6 +686,59 @@ def load_night_events(
         read_annotation_file(p, format=f, start_datetime=start_datetime)
         for p, f in zip(path_list, fmts, strict=True)
     ]
+    ev = _events_from_frames(
+        frames, path_list, start_datetime, recording_duration_s, extra_labels, epoch_s,
+        allow_implausible,
+    )  # fmt: skip
+    if hash_files:
+        ev.sources = [{"file": Path(p).name, "sha256": sha256_file(p)} for p in path_list]
+    return ev
+
+
+def recording_night_events(
+    annotations: pd.DataFrame,
+    source: str | os.PathLike[str],
+    start_datetime: datetime | None = None,
+    recording_duration_s: float | None = None,
+) -> NightEvents:
+    """Import a recording's own EDF+ annotations, already read, into :class:`NightEvents`.
+
+    The same import as :func:`load_night_events` on the recording, without reading it
+    again (see :func:`plm.io.recording.load_recording`).
+
+    Parameters
+    ----------
+    annotations : DataFrame
+        ``onset`` (s from the header start), ``duration`` (s), ``description``
+        (:attr:`plm.io.recording.Recording.annotations`).
+    source : path-like
+        The recording, for messages.
+    start_datetime : datetime, optional
+        The recording's header start.
+    recording_duration_s : float, optional
+        Recording length (s), for the outside-the-recording check.
+
+    Returns
+    -------
+    NightEvents
+        With empty ``sources`` (the caller records the recording's checksum).
+    """
+    frame = edf_annotation_frame(annotations, start_datetime, str(source), start_datetime)
+    return _events_from_frames(
+        [frame], [Path(source)], start_datetime, recording_duration_s, None, None
+    )
+
+
+def _events_from_frames(
+    frames: list[pd.DataFrame],
+    path_list: list[Path],
+    start_datetime: datetime | None,
+    recording_duration_s: float | None,
+    extra_labels: LabelSpec | None,
+    epoch_s: float | None,
+    allow_implausible: bool = False,
+) -> NightEvents:
+    """Align intermediate tables on a common t = 0 and map them to :class:`NightEvents`."""
     warnings: list[str] = []
     for fr in frames:
         warnings += list(fr.attrs.get("warnings", []) or [])
@@ -740,6 +794,4 @@ def load_night_events(
         allow_implausible=allow_implausible,
         _hash_source=False,
     )
-    if hash_files:
-        ev.sources = [{"file": Path(p).name, "sha256": sha256_file(p)} for p in path_list]
     return ev

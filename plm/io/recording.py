@@ -1,4 +1,10 @@
-"""Load the leg EMG of a recording: the two tibialis channels in µV, plus ECG and segments."""
+"""Read a recording once: leg EMG (+ ECG), EDF+ annotations, time keeping and checksum.
+
+:func:`load_recording` parses the header once and makes one pass over the data records
+(:func:`plm.io.edf.read_pass`), which yields the leg channels in µV, the ECG, the raw
+annotation bytes (the EDF+ TALs and the per-record time keeping of EDF+D files) and the
+SHA-256 of the whole file computed from the same bytes.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +30,7 @@ from plm.io.channels import (
 )
 from plm.rules import RuleProfile, get_rules
 
-__all__ = ["LegData", "load_legs", "GAP_REASON"]
+__all__ = ["Recording", "load_recording", "GAP_REASON"]
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +39,8 @@ GAP_REASON = "recording gap (EDF+D)"
 
 
 @dataclass
-class LegData:
-    """The leg EMG of one recording, ready for conditioning and detection.
+class Recording:
+    """One recording read once: leg EMG ready for conditioning and detection, and the rest.
 
     Attributes
     ----------
@@ -66,6 +72,11 @@ class LegData:
         Every problem found by the channel and data checks.
     channels : LegChannels
         The channel references used.
+    annotations : DataFrame
+        The file's own EDF+ annotations: ``onset`` (s from the header start time),
+        ``duration`` (s), ``description``; empty for plain EDF/BDF.
+    sha256 : str
+        SHA-256 (hex) of the whole file, from the bytes read.
     """
 
     path: Path
@@ -83,6 +94,18 @@ class LegData:
     duration_s: float = 0.0
     problems: list[ChannelProblem] = field(default_factory=list)
     channels: LegChannels = field(default_factory=LegChannels)
+    annotations: pd.DataFrame = field(default_factory=lambda: edf.annotations_from_bytes({}))
+    sha256: str = ""
+
+    @property
+    def legs(self) -> dict[str, np.ndarray]:
+        """``{"left"|"right"|"merged": µV}`` of the leg channels present."""
+        chans = {"left": self.left_uv, "right": self.right_uv, "merged": self.merged_uv}
+        return {side: x for side, x in chans.items() if x is not None}
+
+    def source(self) -> dict[str, str]:
+        """Provenance record of the recording: file name and SHA-256."""
+        return {"file": self.path.name, "sha256": self.sha256}
 
     @property
     def bilateral(self) -> bool:
@@ -168,19 +191,23 @@ def _check_pair(header: edf.EdfHeader, ref: ChannelRef, source: str) -> None:
         raise InputError(f"cannot derive {ref.label!r}: {b.label!r} is not a voltage", source)
 
 
-def load_legs(
-    path: str | os.PathLike[str],
+def load_recording(
+    path: str | os.PathLike[str] | edf.EdfHeader,
     left: str | None = None,
     right: str | None = None,
     rules: RuleProfile | str | None = None,
     allow_poor_signal: bool = False,
-) -> LegData:
-    """Read the leg EMG channels (and the ECG) of an EDF/EDF+/BDF recording.
+) -> Recording:
+    """Read an EDF/EDF+/BDF recording once: legs, ECG, annotations, time keeping, checksum.
+
+    The header is parsed once (or taken as given) and the data records are read in one
+    pass; the SHA-256 is computed from the bytes of that pass (header, records, trailing
+    bytes), so it equals ``hashlib.sha256`` of the file.
 
     Parameters
     ----------
-    path : str or path-like
-        The recording.
+    path : str, path-like or EdfHeader
+        The recording, or its already parsed header.
     left, right : str, optional
         Explicit channel labels (or ``"A-B"`` bipolar derivations); see
         :func:`plm.io.channels.find_leg_channels`.
@@ -192,8 +219,9 @@ def load_legs(
 
     Returns
     -------
-    LegData
-        Leg EMG in µV (float32), ECG if found, segments and warnings.
+    Recording
+        Leg EMG in µV (float32), ECG if found, segments, annotations, SHA-256 and
+        warnings.
 
     Raises
     ------
@@ -201,7 +229,7 @@ def load_legs(
         For an unreadable file, no leg channel, legs at different sampling rates, or a
         fatal channel problem (unless ``allow_poor_signal``).
     """
-    header = edf.read_header(path)
+    header = path if isinstance(path, edf.EdfHeader) else edf.read_header(path)
     source = str(header.path)
     rules = get_rules(rules) if rules is not None else get_rules()
     chans = find_leg_channels(header, left=left, right=right)
@@ -237,7 +265,11 @@ def load_legs(
         {i for r in refs.values() for i in (r.index, r.ref_index) if i is not None}
         | ({ecg_index} if ecg_index is not None else set())
     )
-    arrays = dict(zip(needed, edf.read_signals(header, needed), strict=True))
+    got = edf.read_pass(header, needed, annotations=header.annotation_indices, sha256=True)
+    arrays = dict(zip(needed, got.signals, strict=True))
+    if header.annotation_indices:  # EDF+ time keeping from the same bytes (cached)
+        edf.record_onsets(header, raw=got.annotation_bytes[header.annotation_indices[0]])
+    annotations = edf.annotations_from_bytes(got.annotation_bytes)
 
     legs: dict[str, np.ndarray] = {}
     data_problems: list[ChannelProblem] = []
@@ -270,7 +302,7 @@ def load_legs(
         len(segs),
         duration,
     )
-    return LegData(
+    return Recording(
         path=header.path,
         header=header,
         fs_hz=float(fs_hz),
@@ -286,4 +318,6 @@ def load_legs(
         duration_s=duration,
         problems=problems,
         channels=chans,
+        annotations=annotations,
+        sha256=got.sha256 or "",
     )

@@ -22,7 +22,7 @@ from plm.events import InputError
 from plm.io.edf import read_annotations, read_header
 from plm.io.formats._common import Clock, clock_offset, make_frame
 
-__all__ = ["read_edf_annotations"]
+__all__ = ["read_edf_annotations", "edf_annotation_frame"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,11 +51,35 @@ def read_edf_annotations(path: str | Path, start_datetime: datetime | None = Non
         raise
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read EDF+ annotations ({exc})", source=str(p)) from None
+    return edf_annotation_frame(raw, header.start_datetime, str(p), start_datetime)
+
+
+def edf_annotation_frame(
+    raw: pd.DataFrame,
+    file_start: datetime | None,
+    source: str,
+    start_datetime: datetime | None = None,
+) -> pd.DataFrame:
+    """The intermediate annotation table of EDF+ annotations already read.
+
+    Parameters
+    ----------
+    raw : DataFrame
+        ``onset`` (s from the file's header start), ``duration`` (s), ``description``, as
+        :func:`plm.io.edf.read_annotations` returns.
+    file_start : datetime or None
+        The file's header start.
+    source : str
+        The file, for messages and the ``source`` column.
+    start_datetime : datetime, optional
+        Local start of the recording the events belong to (onsets are shifted when the
+        file's own start differs).
+    """
+    p = Path(source)
     onsets = np.asarray(raw["onset"], dtype=float)
     durations = np.asarray(raw["duration"], dtype=float)
     durations = np.where(np.isnan(durations), 0.0, durations)
     descs = [str(d) for d in raw["description"]]
-    file_start = header.start_datetime
     warnings: list[str] = []
     t0 = Clock.from_datetime(file_start) if file_start is not None else None
     if start_datetime is not None:
@@ -72,6 +96,6 @@ def read_edf_annotations(path: str | Path, start_datetime: datetime | None = Non
                 )
         t0 = ref
     return make_frame(
-        onsets, durations, descs, None, source=str(p),
+        onsets, durations, descs, None, source=source,
         t0=t0, warnings=warnings, fmt="edf",
     )  # fmt: skip
