@@ -19,7 +19,7 @@ import pandas as pd
 
 from plm._util import sha256_file
 from plm.events import InputError, empty_intervals
-from plm.io.edf import _empty_annotations as empty_annotations  # the EDF+ annotation table
+from plm.io.edf.tal import _empty_annotations as empty_annotations  # the EDF+ annotation table
 
 __all__ = ["AnkleSignal", "AccelData", "MAX_HOLE_S"]
 
