@@ -425,4 +425,47 @@ def _score_recording(
     result.summary["fs_hz"] = rec.fs_hz
     result.summary["bilateral_rules_applicable"] = rec.merged_uv is None
     result.signals = found.signals
+    _add_autonomic(result, rec, found)
     return result
+
+
+def _on_time_axis(x: np.ndarray, fs_hz: float, rec: Any) -> np.ndarray:
+    """A channel of a recording with gaps (EDF+D) on its time axis, NaN in the gaps."""
+    if len(rec.segments) <= 1:
+        return x
+    n = int(round(rec.duration_s * fs_hz))
+    out = np.full(n, np.nan, dtype=np.float32)
+    for t0, sl in rec.segment_slices(fs_hz):
+        i0 = int(round(t0 * fs_hz))
+        part = x[sl][: max(0, n - i0)]
+        out[i0 : i0 + part.size] = part
+    return out
+
+
+def _add_autonomic(result: PLMResult, rec: Any, found: Any) -> None:
+    """Heart-rate and SpO2 response of every candidate LM (docs/scoring.md §19).
+
+    The R peaks found for ECG suppression are reused; beats are found per continuous
+    stretch so that no RR interval spans a recording gap.  Without ECG and SpO2 only the
+    two status lines are added.
+    """
+    from plm import autonomic
+
+    spo2 = spo2_fs = None
+    if rec.spo2 is not None and rec.spo2_fs_hz:
+        spo2, spo2_fs = _on_time_axis(rec.spo2, rec.spo2_fs_hz, rec), rec.spo2_fs_hz
+    res = autonomic.analyze(
+        result.candidates,
+        ecg=rec.ecg,
+        ecg_fs_hz=rec.ecg_fs_hz,
+        spo2=spo2,
+        spo2_fs_hz=spo2_fs,
+        ecg_segments=found.ecg_segments if rec.ecg is not None else None,
+    )
+    result.summary.update(res.summary)
+    if rec.ecg is None and spo2 is None:
+        return
+    result.candidates = result.candidates.join(res.columns)
+    if rec.ecg is not None:
+        result.tables["hr_response"] = res.hr_response
+        result.tables["hr_curves"] = res.curves

@@ -62,6 +62,16 @@ KINDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "sit_window": ("`windows` of <stem>_sit.json", "SIT: one entry per test window", _SIT),
     "msit": ("<stem>_msit.tsv", "m-SIT: one row per window (two or more windows)", _SIT),
     "blocks": ("<stem>_sitK_blocks.tsv", "SIT: one row per 10-min block of a window", _SIT),
+    "hr_response": (
+        "<stem>_hr_response.tsv",
+        "heart-rate change at each beat around every candidate LM (with an ECG)",
+        ("score", "batch"),
+    ),
+    "hr_curves": (
+        "<stem>_hr_curves.tsv",
+        "mean heart-rate response curves per category, with 95 % CI (with an ECG)",
+        ("score", "batch"),
+    ),
     "cohort": ("cohort_summary.tsv", "batch: one row per recording", _BATCH),
     "errors": ("errors.tsv", "batch: one row per failed recording", _BATCH),
 }
@@ -435,6 +445,48 @@ _k("tilt_deg", "°", "Tilt", "angle between the gravity directions before and af
    "plmkit", "§15.1", kinds=("movements", "posture"), by=_ACC)  # fmt: skip
 _k("reason", "", "Reason", "text: why the stretch was not scored (EDF+D gap, unscorable leg "
    "EMG, ...)", "plmkit", "§10.3", kinds=("gaps",))  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------
+# heart-rate and oxygen response (§19; the rules are docs/autonomic.md §A1-§A7, and their
+# declarations live with them in plm.autonomic.rules)
+# ---------------------------------------------------------------------------------------
+def _declare_autonomic() -> None:
+    from plm.autonomic.rules import (
+        CANDIDATE_COLUMNS,
+        CATEGORIES,
+        CATEGORY_LABELS,
+        CURVE_COLUMNS,
+        RESPONSE_COLUMNS,
+        SUMMARY_KEYS,
+    )
+
+    std, sec, by = "Winkelman 1999; Ferri 2007", "§19", ("score", "batch")
+    # the value type leads the description, as everywhere in this file (results read it)
+    types = {
+        "hr_category": "text", "category": "text", "axis": "text",
+        "hr_valid": "flag", "hr_baseline_overlap": "flag",
+        "spo2_desaturation": "flag or empty", "hr_peak_latency_beats": "count or empty",
+        "movement": "count", "beat": "count", "n": "count",
+    }  # fmt: skip
+    tables = (
+        ("candidates", CANDIDATE_COLUMNS),
+        ("hr_response", RESPONSE_COLUMNS),
+        ("hr_curves", CURVE_COLUMNS),
+    )
+    for kind, cols in tables:
+        for name, (unit_, desc) in cols.items():
+            text = f"{types[name]}: {desc}" if name in types else desc
+            _k(name, unit_, name.replace("_", " "), text, std, sec, kinds=(kind,), by=by)
+    for name, (unit_, desc) in SUMMARY_KEYS.items():
+        names = [name.replace("<cat>", c) for c in CATEGORIES] if "<cat>" in name else [name]
+        for n in names:
+            cat = next((c for c in CATEGORIES if n.endswith("_" + c)), None)
+            text = f"{desc}: {CATEGORY_LABELS[cat]}" if cat else desc
+            _k(n, unit_, n.replace("_", " "), text, std, sec, by=by)
+
+
+_declare_autonomic()
 
 # ---------------------------------------------------------------------------------------
 # accelerometry multi-night files (§15)

@@ -46,6 +46,8 @@ CANDIDATES_SUFFIX = "_candidates.tsv"
 MOVEMENTS_SUFFIX = "_movements.tsv"
 STAGES_SUFFIX = "_stages.tsv"
 GAPS_SUFFIX = "_gaps.tsv"
+#: Side tables a result may carry, written as ``<stem>_<name>.tsv`` (see ``plm.keys``).
+SIDE_TABLES: tuple[str, ...] = ("hr_response", "hr_curves")
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -90,6 +92,10 @@ class PLMResult:
         Optional per-leg signal traces for plots (not written to disk).
     directory : Path or None
         The folder the result was read from (:meth:`from_dir`), else None.
+    tables : dict
+        Side tables written as ``<stem>_<name>.tsv`` (names in :data:`SIDE_TABLES`), e.g.
+        the heart-rate response per beat (``hr_response``) and its mean curves
+        (``hr_curves``); empty when not computed.
     """
 
     candidates: pd.DataFrame
@@ -100,6 +106,7 @@ class PLMResult:
     stem: str = "night"
     signals: dict[str, Any] = field(default_factory=dict, repr=False)
     directory: Path | None = field(default=None, repr=False)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def __repr__(self) -> str:
         s = self.summary
@@ -183,6 +190,10 @@ class PLMResult:
         paths["gaps"] = out / f"{stem}{GAPS_SUFFIX}"
         gaps = self.events.gaps
         write_tsv(gaps.reindex(columns=["onset", "duration", "reason"]), paths["gaps"])
+        for name in SIDE_TABLES:
+            if name in self.tables:
+                paths[name] = out / f"{stem}_{name}.tsv"
+                write_tsv(self.tables[name], paths[name])
         with atomic_write(paths["summary"], "w", encoding="utf-8") as fh:
             json.dump(to_jsonable(self.summary), fh, indent=2, ensure_ascii=False)
             fh.write("\n")
@@ -249,7 +260,15 @@ class PLMResult:
             warnings=list(summary.get("warnings") or []),
             start_datetime=summary.get("start_datetime"),
         )
-        return cls(candidates, movements, summary, rules, events, stem=stem, directory=folder)
+        tables = {
+            name: _read_table(folder / f"{stem}_{name}.tsv", name)
+            for name in SIDE_TABLES
+            if (folder / f"{stem}_{name}.tsv").is_file()
+        }
+        return cls(
+            candidates, movements, summary, rules, events, stem=stem, directory=folder,
+            tables=tables,
+        )  # fmt: skip
 
     @property
     def start(self) -> datetime | None:
@@ -320,8 +339,12 @@ def _read_table(path: Path, kind: str) -> pd.DataFrame:
                 frame[col] = v.where(v.notna(), "").astype(str)
             elif kind_of == "flag":
                 frame[col] = v.map(lambda x: str(x).strip().lower() in ("true", "1")).astype(bool)
-            elif col == "series":
+            elif col == "series" or kind_of == "count or empty":
                 frame[col] = pd.to_numeric(v).astype("Int64")
+            elif kind_of == "flag or empty":
+                frame[col] = v.map(
+                    lambda x: pd.NA if pd.isna(x) else str(x).strip().lower() in ("true", "1")
+                ).astype("boolean")
             elif kind_of == "count":
                 frame[col] = pd.to_numeric(v).astype(np.int64)
             elif (kind, col) in keys.KEYS:

@@ -40,6 +40,8 @@ SUFFIX_KIND = {
     "_sit.json": "sit",
     "_msit.tsv": "msit",
     "_blocks.tsv": "blocks",
+    "_hr_response.tsv": "hr_response",
+    "_hr_curves.tsv": "hr_curves",
     "cohort_summary.tsv": "cohort",
     "errors.tsv": "errors",
     "_manifest.json": None,

@@ -38,6 +38,8 @@ def test_readme_sample_night_scores_and_matches_its_truth(tmp_path, capsys):
     assert files == [
         "night01_candidates.tsv",
         "night01_gaps.tsv",
+        "night01_hr_curves.tsv",
+        "night01_hr_response.tsv",
         "night01_movements.tsv",
         "night01_stages.tsv",
         "night01_summary.json",

@@ -51,7 +51,9 @@ from plm.autonomic.rules import (
     CANDIDATE_COLUMNS,
     CATEGORIES,
     CATEGORY_LABELS,
+    CURVE_COLUMNS,
     RESPONSE_COLUMNS,
+    SUMMARY_KEYS,
     AutonomicRules,
 )
 from plm.autonomic.spo2 import mask_spo2, spo2_responses
@@ -60,6 +62,7 @@ __all__ = [
     "CANDIDATE_COLUMNS",
     "CATEGORIES",
     "CATEGORY_LABELS",
+    "CURVE_COLUMNS",
     "RESPONSE_COLUMNS",
     "SUMMARY_KEYS",
     "AutonomicResult",
@@ -110,23 +113,33 @@ class AutonomicResult:
 
 # --------------------------------------------------------------------------- all together
 
-#: Summary keys (``<cat>`` is each of :data:`CATEGORIES`): key -> (unit, description).
-SUMMARY_KEYS: dict[str, tuple[str, str]] = {
-    "hr_status": ("", "one line: analysed, or why the heart-rate response is missing"),
-    "hr_beats_n": ("beats", "R peaks detected on the ECG (§A1)"),
-    "hr_beats_excluded_n": ("beats", "beats excluded by the QRS quality check (§A1)"),
-    "hr_ecg_inverted": ("", "the ECG's QRS is negative-going (§A1)"),
-    "hr_rr_excluded_fraction": ("", "share of RR intervals excluded by the §A2 rule"),
-    "hr_peak_delta_bpm_<cat>": ("bpm", "peak of the mean beat-indexed ΔHR curve (§A5)"),
-    "hr_peak_latency_s_<cat>": ("s", "time of that peak from onset (§A5)"),
-    "hr_n_<cat>": ("LMs", "LMs in the category's mean curves (§A5)"),
-    "hr_n_excluded_<cat>": ("LMs", "LMs left out: too few clean beats or baseline overlap"),
-    "spo2_status": ("", "one line: analysed, or why SpO2 was not analysed"),
-    "spo2_masked_fraction": ("", "share of SpO2 samples masked as non-physiological (§A6)"),
-    "spo2_plms_n": ("PLMS", "PLMS (with and without arousal) with an SpO2 verdict"),
-    "spo2_plms_desaturation_n": ("PLMS", "of those, followed by a ≥ 3 % desaturation"),
-    "spo2_plms_desaturation_fraction": ("", "that count / spo2_plms_n"),
-}
+
+def _beats_over_segments(
+    ecg: np.ndarray,
+    fs_hz: float,
+    rules: AutonomicRules,
+    segments: list[tuple[float, slice, np.ndarray | None]],
+) -> Beats:
+    """Beats of each continuous ECG stretch, on the recording's time axis (§A1, §A2)."""
+    parts = []
+    for t0, sl, peaks in segments:
+        if sl.stop - sl.start < 2:
+            continue
+        b = detect_beats(ecg[sl], fs_hz, rules, r_peaks_s=peaks)
+        start = np.zeros(b.times_s.size, dtype=bool)
+        if parts and start.size:
+            start[0] = True
+        parts.append(Beats(b.times_s + t0, b.valid, b.inverted, start))
+    if not parts:
+        return Beats(np.zeros(0), np.zeros(0, dtype=bool), False, np.zeros(0, dtype=bool))
+    n = [p.times_s.size for p in parts]
+    return Beats(
+        np.concatenate([p.times_s for p in parts]),
+        np.concatenate([p.valid for p in parts]),
+        # polarity of the longest stretch
+        parts[int(np.argmax(n))].inverted,
+        np.concatenate([p.segment_start for p in parts]),
+    )
 
 
 def analyze(
@@ -140,6 +153,7 @@ def analyze(
     ecg_t0_s: float = 0.0,
     spo2_t0_s: float = 0.0,
     r_peaks_s: np.ndarray | None = None,
+    ecg_segments: list[tuple[float, slice, np.ndarray | None]] | None = None,
 ) -> AutonomicResult:
     """Heart-rate (and SpO2) response of every candidate LM of one night.
 
@@ -162,6 +176,11 @@ def analyze(
     r_peaks_s : array_like, optional
         R peaks (s from the first ECG sample) already found (e.g. shared with ECG
         suppression); default :func:`r_peak_times`.
+    ecg_segments : list of (float, slice, ndarray or None), optional
+        For a recording with gaps (EDF+D): per continuous stretch, its start (s from
+        recording start), the slice of ``ecg`` it covers and its R peaks (s from that
+        start, or None). Beats are found per stretch and no RR interval spans a gap;
+        ``ecg_t0_s`` and ``r_peaks_s`` are then unused.
 
     Returns
     -------
@@ -181,8 +200,9 @@ def analyze(
     if ecg is None or ecg_fs_hz is None:
         summary["hr_status"] = "no ECG channel: heart-rate response not computed"
     else:
-        beats = detect_beats(ecg, ecg_fs_hz, rules, r_peaks_s=r_peaks_s)
-        beats.times_s = beats.times_s + ecg_t0_s
+        if ecg_segments is None:
+            ecg_segments = [(ecg_t0_s, slice(0, len(ecg)), r_peaks_s)]
+        beats = _beats_over_segments(ecg, ecg_fs_hz, rules, ecg_segments)
         rr = clean_rr(beats, rules)
         per, long, tcurves = hr_responses(rr, on, rules)
         per.index = candidates.index

@@ -32,11 +32,15 @@ class Beats:
         False for beats excluded by the quality check (§A1).
     inverted : bool
         The QRS is negative-going (inverted ECG leads).
+    segment_start : ndarray of bool, optional
+        True for the first beat of a continuous ECG stretch after a recording gap: no RR
+        interval ends on it (an interval across a gap is no heartbeat interval).
     """
 
     times_s: np.ndarray
     valid: np.ndarray
     inverted: bool = False
+    segment_start: np.ndarray | None = None
 
 
 @dataclass
@@ -201,6 +205,8 @@ def clean_rr(beats: Beats, rules: AutonomicRules | None = None) -> RRSeries:
         return RRSeries(np.empty(0), np.empty(0), 0.0, np.empty(0))
     rr = np.diff(t)
     ok = beats.valid[1:] & beats.valid[:-1] & (rr >= rules.rr_min_s) & (rr <= rules.rr_max_s)
+    if beats.segment_start is not None:
+        ok &= ~beats.segment_start[1:]
     w = rules.rr_median_beats // 2
     padded = np.pad(np.where(ok, rr, np.nan), w, constant_values=np.nan)
     win = np.lib.stride_tricks.sliding_window_view(padded, 2 * w + 1)

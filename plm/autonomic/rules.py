@@ -46,6 +46,34 @@ RESPONSE_COLUMNS: dict[str, tuple[str, str]] = {
     "hr_bpm": ("bpm", "60 / RR; empty when the interval was excluded (§A2)"),
     "delta_hr_bpm": ("bpm", "hr_bpm minus the movement's baseline"),
 }
+#: ``<stem>_hr_curves.tsv``: the per-night mean response curves (§A5).
+CURVE_COLUMNS: dict[str, tuple[str, str]] = {
+    "category": ("", "response category (§A5)"),
+    "axis": ("", "'beat' (beat-indexed) or 'time' (resampled on 1-s steps)"),
+    "x": ("beats or s", "beat index, or time from onset (s)"),
+    "mean_delta_bpm": ("bpm", "mean HR change of the category's movements"),
+    "ci_low_bpm": ("bpm", "lower bound of the 95 % confidence interval of the mean"),
+    "ci_high_bpm": ("bpm", "upper bound of the 95 % confidence interval of the mean"),
+    "n": ("LMs", "movements contributing at that point"),
+}
+
+#: Summary keys (``<cat>`` is each of :data:`CATEGORIES`): key -> (unit, description).
+SUMMARY_KEYS: dict[str, tuple[str, str]] = {
+    "hr_status": ("", "one line: analysed, or why the heart-rate response is missing"),
+    "hr_beats_n": ("beats", "R peaks detected on the ECG (§A1)"),
+    "hr_beats_excluded_n": ("beats", "beats excluded by the QRS quality check (§A1)"),
+    "hr_ecg_inverted": ("", "the ECG's QRS is negative-going (§A1)"),
+    "hr_rr_excluded_fraction": ("", "share of RR intervals excluded by the §A2 rule"),
+    "hr_peak_delta_bpm_<cat>": ("bpm", "peak of the mean beat-indexed ΔHR curve (§A5)"),
+    "hr_peak_latency_s_<cat>": ("s", "time of that peak from onset (§A5)"),
+    "hr_n_<cat>": ("LMs", "LMs in the category's mean curves (§A5)"),
+    "hr_n_excluded_<cat>": ("LMs", "LMs left out: too few clean beats or baseline overlap"),
+    "spo2_status": ("", "one line: analysed, or why SpO2 was not analysed"),
+    "spo2_masked_fraction": ("", "share of SpO2 samples masked as non-physiological (§A6)"),
+    "spo2_plms_n": ("PLMS", "PLMS (with and without arousal) with an SpO2 verdict"),
+    "spo2_plms_desaturation_n": ("PLMS", "of those, followed by a ≥ 3 % desaturation"),
+    "spo2_plms_desaturation_fraction": ("", "that count / spo2_plms_n"),
+}
 
 
 @dataclass(frozen=True)

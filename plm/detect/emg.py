@@ -582,6 +582,8 @@ def detect_legs(
             item[1], fs_hz, rules, t0_s=t0_s, r_peaks_s=peaks, keep_baseline=keep_baseline
         )
         det.info["notes"] = notes + det.info.get("notes", [])
+        if peaks is not None:  # s from the first ECG sample: shared with the HR analysis
+            det.info["r_peaks_s"] = peaks
         return det
 
     if n_threads > 1 and len(items) > 1:

@@ -36,11 +36,16 @@ class RecordingDetection:
         ``side → [Detection per segment]`` with the rectified EMG
         (``info["rectified"]``, µV) and the per-sample baseline (µV), when
         ``keep_signals`` was set; empty otherwise.
+    ecg_segments : list of (float, slice, ndarray or None)
+        Per segment (or window part) with ECG: its start (s from the header start), the
+        slice of ``Recording.ecg`` it covers, and the R peaks found there for ECG
+        suppression (s from that start; None when suppression was off).
     """
 
     movements: pd.DataFrame
     unscorable: pd.DataFrame
     signals: dict[str, list[Detection]] = field(default_factory=dict)
+    ecg_segments: list[tuple[float, slice, np.ndarray | None]] = field(default_factory=list)
 
 
 def _bounds(t0: float, sl: slice, fs: float, lo: float, hi: float) -> tuple[int, int]:
@@ -82,8 +87,9 @@ def detect_recording(
     ecg_slices = rec.segment_slices(rec.ecg_fs_hz) if rec.ecg is not None else None
     movements, unscorable = [], []
     signals: dict[str, list[Detection]] = {}
+    ecg_parts: list[tuple[float, slice, np.ndarray | None]] = []
     for k, (t0, sl) in enumerate(rec.segment_slices()):  # one pass per EDF+D segment
-        ecg = rec.ecg[ecg_slices[k][1]] if ecg_slices is not None else None
+        ecg_sl = ecg_slices[k][1] if ecg_slices is not None else None
         i0, i1, t_start = sl.start, sl.stop, t0
         if window is not None:
             t1 = t0 + (sl.stop - sl.start) / fs
@@ -93,8 +99,8 @@ def detect_recording(
             i0, i1 = _bounds(t0, sl, fs, lo, hi)
             t_start = t0 + (i0 - sl.start) / fs
             if ecg_slices is not None and rec.ecg_fs_hz:
-                e0, e1 = _bounds(t0, ecg_slices[k][1], rec.ecg_fs_hz, lo, hi)
-                ecg = rec.ecg[e0:e1]
+                ecg_sl = slice(*_bounds(t0, ecg_slices[k][1], rec.ecg_fs_hz, lo, hi))
+        ecg = rec.ecg[ecg_sl] if ecg_sl is not None and rec.ecg is not None else None
         mv, detections = detect_legs(
             {side: x[i0:i1] for side, x in legs.items()},
             fs,
@@ -106,6 +112,11 @@ def detect_recording(
             keep_baseline=keep_signals,  # per-sample baselines only when plots need them
         )
         movements.append(mv)
+        if ecg_sl is not None:
+            peaks = next(
+                (d.info["r_peaks_s"] for d in detections.values() if "r_peaks_s" in d.info), None
+            )
+            ecg_parts.append((t_start, ecg_sl, peaks))
         for side, det in detections.items():
             if len(det.unscorable):
                 unscorable.append(det.unscorable[["onset", "duration"]])
@@ -115,7 +126,7 @@ def detect_recording(
     if mv is None or mv.empty:
         mv = empty_movements()
     un = pd.concat(unscorable, ignore_index=True) if unscorable else empty_intervals()
-    return RecordingDetection(mv, un, signals)
+    return RecordingDetection(mv, un, signals, ecg_parts)
 
 
 def rectified_segments(

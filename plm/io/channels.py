@@ -33,6 +33,7 @@ __all__ = [
     "ChannelProblem",
     "find_leg_channels",
     "find_ecg_channel",
+    "find_spo2_channel",
     "check_leg_channel",
     "check_leg_data",
     "classify_leg_label",
@@ -105,6 +106,10 @@ _VETO_WORDS = frozenset(
 _VETO_PREFIXES = ("imp", "impedance", "impedanz")
 _NON_VOLTAGE_VETO_UNITS = frozenset({"ohm", "ohms", "kohm", "kohms", "\u03c9", "k\u03c9"})
 _ECG_RE = re.compile(r"^(ecg|ekg)(\d+|i{1,3}|v\d?|l|r|la|ra|ll)?$")
+#: Oxygen saturation labels (``SpO2``, ``SaO2``, ``Sat``, ``OSat``, ``SpO2 %``, ``Oxygen
+#: saturation``); pulse, pleth and heart-rate channels are not saturation.
+_SPO2_RE = re.compile(r"^(spo2|sao2|sp02|sa02|osat|sat|saturation|oxygen)$")
+_SPO2_UNITS = frozenset({"%", "percent", "pct", ""})
 
 
 @dataclass(frozen=True)
@@ -440,6 +445,27 @@ def find_ecg_channel(header: EdfHeader) -> int | None:
     if not found:
         return None
     return min(found, key=_rank).index
+
+
+def find_spo2_channel(header: EdfHeader) -> int | None:
+    """Return the index of the oxygen saturation (SpO2, %) channel, or None.
+
+    Recognizes ``SpO2``, ``SaO2``, ``Sat``, ``OSat``, ``Oxygen saturation`` with a ``%``
+    (or empty) unit; with several candidates the highest sampling rate wins, then file
+    order.
+    """
+    found: list[SignalHeader] = []
+    for sig in header.signals:
+        if not _usable(sig) or sig.physical_dimension.strip().lower() not in _SPO2_UNITS:
+            continue
+        tokens = _tokens(sig.label)
+        if any(t.startswith(_VETO_PREFIXES) for t in tokens):
+            continue
+        if any(_SPO2_RE.match(t) for t in tokens):
+            found.append(sig)
+    if not found:
+        return None
+    return min(found, key=lambda sig: (-sig.fs_hz, sig.index)).index
 
 
 # --------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from plm.io.channels import (
     check_leg_data,
     find_ecg_channel,
     find_leg_channels,
+    find_spo2_channel,
 )
 from plm.rules import RuleProfile, get_rules
 
@@ -57,13 +58,17 @@ class Recording:
         ECG in µV at ``ecg_fs_hz``, when an ECG channel was found.
     ecg_fs_hz : float or None
         ECG sampling rate, Hz.
+    spo2 : ndarray of float32 or None
+        Oxygen saturation (%) at ``spo2_fs_hz``, when an SpO2 channel was found.
+    spo2_fs_hz : float or None
+        SpO2 sampling rate, Hz.
     segments : ndarray, shape (n, 2)
         Continuous stretches ``[start_s, end_s)`` in s from the header start time; the
         sample arrays are these stretches back to back (one for EDF/EDF+C).
     warnings : list of str
         Non-fatal problems (and fatal ones when ``allow_poor_signal`` was set).
     channel_labels : dict
-        ``{"left"|"right"|"merged"|"ecg": label}`` of the channels used.
+        ``{"left"|"right"|"merged"|"ecg"|"spo2": label}`` of the channels used.
     start_datetime : datetime
         Header start date/time (naive, local clock).
     duration_s : float
@@ -96,6 +101,8 @@ class Recording:
     channels: LegChannels = field(default_factory=LegChannels)
     annotations: pd.DataFrame = field(default_factory=lambda: edf.annotations_from_bytes({}))
     sha256: str = ""
+    spo2: np.ndarray | None = None
+    spo2_fs_hz: float | None = None
 
     @property
     def legs(self) -> dict[str, np.ndarray]:
@@ -261,9 +268,10 @@ def load_recording(
     fs_hz = next(iter(rates.values()))
 
     ecg_index = find_ecg_channel(header)
+    spo2_index = find_spo2_channel(header)
     needed = sorted(
         {i for r in refs.values() for i in (r.index, r.ref_index) if i is not None}
-        | ({ecg_index} if ecg_index is not None else set())
+        | {i for i in (ecg_index, spo2_index) if i is not None}
     )
     got = edf.read_pass(header, needed, annotations=header.annotation_indices, sha256=True)
     arrays = dict(zip(needed, got.signals, strict=True))
@@ -292,6 +300,11 @@ def load_recording(
         ecg = arrays[ecg_index]
         ecg_fs = header.signals[ecg_index].fs_hz
         labels["ecg"] = header.signals[ecg_index].label
+    spo2 = spo2_fs = None
+    if spo2_index is not None:
+        spo2 = arrays[spo2_index]
+        spo2_fs = header.signals[spo2_index].fs_hz
+        labels["spo2"] = header.signals[spo2_index].label
     segs = edf.segments(header)
     duration = float(segs[-1, 1]) if len(segs) else 0.0
     log.info(
@@ -320,4 +333,6 @@ def load_recording(
         channels=chans,
         annotations=annotations,
         sha256=got.sha256 or "",
+        spo2=spo2,
+        spo2_fs_hz=spo2_fs,
     )
