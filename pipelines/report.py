@@ -33,8 +33,6 @@ folder) and ``plm export-annotations RESULT --out FILE`` (the review EDF+ file, 
 from __future__ import annotations
 
 import argparse
-import base64
-import html
 import json
 import logging
 import os
@@ -46,7 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipelines import figures
+from pipelines import figures, page
 from pipelines.review import (
     REVIEW_SUFFIX,
     find_summaries,
@@ -520,38 +518,6 @@ def _subtitle(result: Any) -> str:
     return " | ".join(parts)
 
 
-_CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:1.5em auto;
-max-width:1150px;color:#222;line-height:1.4;padding:0 1em}
-h1{font-size:1.5em;margin-bottom:.1em}h2{font-size:1.15em;border-bottom:1px solid #ddd;
-padding-bottom:.2em;margin-top:1.4em}.sub{color:#555;margin-top:0}
-img{max-width:100%;height:auto}table{border-collapse:collapse;font-size:.92em}
-td,th{padding:.25em .7em;border-bottom:1px solid #e4e4e4;text-align:left}
-th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
-tr.exceeded td{background:#fbd9c4;font-weight:bold}.grid{display:flex;flex-wrap:wrap;gap:1em}
-.grid>div{flex:1 1 420px}.note{color:#555;font-style:italic}ul{padding-left:1.2em}
-footer{margin-top:2em;color:#777;font-size:.85em}.flag{color:#b34700;font-weight:bold}
-"""
-
-
-def _img(fig: Any, alt: str, dpi: int = 100) -> str:
-    data = base64.b64encode(figures.figure_png(fig, dpi=dpi)).decode("ascii")
-    return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
-
-
-def _html_page(title: str, body: str) -> str:
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
-        f"{body}\n</body>\n</html>\n"
-    )
-
-
-def _ul(lines: Sequence[str]) -> str:
-    return "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in lines) + "</ul>"
-
-
 def _footer(result: Any) -> str:
     sw = result.summary.get("software") or {}
     return f"{sw.get('name', 'plmkit')} {sw.get('version', '')} | {result.stem}"
@@ -562,35 +528,41 @@ def render_html(result: Any, windows: Sequence[figures.EmgWindow], emg_note: str
     s = result.summary
     night = _night(result)
     rows = metric_rows(s)
-    table = "".join(
-        ("<tr class='exceeded'>" if r.exceeded else "<tr>") + f"<td>{html.escape(r.label)}</td>"
-        f'<td class="num">{html.escape(r.value)}</td><td>{html.escape(r.cutoff)}</td></tr>'
-        for r in rows
+    table = page.table(
+        ["Metric", "Value", "Clinical cut-off"],
+        (
+            page.tr(
+                [page.td(r.label), page.td(r.value, "num"), page.td(r.cutoff)],
+                "exceeded" if r.exceeded else None,
+            )  # fmt: skip
+            for r in rows
+        ),
     )
     rules = s.get("rules") or {}
     emg = (
-        _img(figures.emg_figure(windows, rules), "example EMG windows")
+        page.img(figures.emg_figure(windows, rules), "example EMG windows")
         if windows
-        else f'<p class="note">{html.escape(emg_note)}</p>'
+        else f'<p class="note">{page.escape(emg_note)}</p>'
     )
-    body = f"""<h1>PLM report: {html.escape(result.stem)}</h1>
-<p class="sub">{html.escape(_subtitle(result))}</p>
+    body = f"""<h1>PLM report: {page.escape(result.stem)}</h1>
+<p class="sub">{page.escape(_subtitle(result))}</p>
 <h2>Hypnogram and leg movements</h2>
-{_img(figures.night_figure(night), "hypnogram and leg-movement raster")}
+{page.img(figures.night_figure(night), "hypnogram and leg-movement raster")}
 <div class="grid"><div><h2>Intermovement intervals</h2>
-{_img(figures.imi_figure(s, figsize=(7.5, 2.9)), "IMI histograms")}</div>
-<div><h2>PLM index by stage</h2>{_img(figures.stage_figure(s), "PLM index by stage")}</div></div>
+{page.img(figures.imi_figure(s, figsize=(7.5, 2.9)), "IMI histograms")}</div>
+<div><h2>PLM index by stage</h2>
+{page.img(figures.stage_figure(s), "PLM index by stage")}</div></div>
 <h2>Summary metrics</h2>
-<table><tr><th>Metric</th><th>Value</th><th>Clinical cut-off</th></tr>{table}</table>
+{table}
 <h2>Example EMG windows (30 s)</h2>
 <p>Rectified EMG (grey), resting baseline (black), offset threshold baseline
 +{rules.get("offset_above_baseline_uv", 2.0):g} µV (green, dashed), onset threshold baseline
 +{rules.get("onset_above_baseline_uv", 8.0):g} µV (vermillion, dashed); detected LMs shaded.</p>
 {emg}
-<div class="grid"><div><h2>Settings</h2>{_ul(settings_lines(s))}</div>
-<div><h2>Warnings</h2>{_ul(warning_lines(s) or ["none"])}</div></div>
-<footer>{html.escape(_footer(result))}</footer>"""
-    return _html_page(f"PLM report {result.stem}", body)
+<div class="grid"><div><h2>Settings</h2>{page.ul(settings_lines(s))}</div>
+<div><h2>Warnings</h2>{page.ul(warning_lines(s) or ["none"])}</div></div>
+<footer>{page.escape(_footer(result))}</footer>"""
+    return page.page(f"PLM report {result.stem}", body)
 
 
 def render_pdf(result: Any, windows: Sequence[figures.EmgWindow], emg_note: str) -> bytes:
@@ -658,29 +630,6 @@ def write_reports(
 # ---------------------------------------------------------------------------------------
 # cohort report
 # ---------------------------------------------------------------------------------------
-
-
-def _html_table(frame: pd.DataFrame, links: dict[str, str] | None = None) -> str:
-    if frame.empty:
-        return '<p class="note">none</p>'
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-    body = []
-    for _, row in frame.iterrows():
-        cells = []
-        for c in frame.columns:
-            v = row[c]
-            text = (
-                ""
-                if v is None or (isinstance(v, float) and np.isnan(v))
-                else (f"{v:.2f}" if isinstance(v, float) else str(v))
-            )
-            cell = html.escape(text)
-            if c == "recording" and links and text in links:
-                cell = f'<a href="{html.escape(links[text])}">{cell}</a>'
-            cls = ' class="num"' if isinstance(v, (int, float, np.number)) else ""
-            cells.append(f"<td{cls}>{cell}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
 
 
 _ALL_COLUMNS = (
@@ -791,21 +740,21 @@ def write_cohort_report(
     )
     all_cols = [c for c in _ALL_COLUMNS if c in table]
     body = f"""<h1>Cohort report</h1>
-<p class="sub">{html.escape(counts)}</p>
-{_img(fig, "cohort distributions")}
+<p class="sub">{page.escape(counts)}</p>
+{page.img(fig, "cohort distributions")}
 <h2>Recordings above the PLMS cut-off (plmd_flag)</h2>
-{_html_table(flagged, links)}
+{page.frame_table(flagged, links)}
 <h2>Failed recordings</h2>
-{_html_table(failed)}
+{page.frame_table(failed)}
 <h2>All recordings</h2>
-{_html_table(table[all_cols], links)}"""
+{page.frame_table(table[all_cols], links)}"""
     paths = {"html": out / f"{COHORT_REPORT}.html", "pdf": out / f"{COHORT_REPORT}.pdf"}
-    _write_bytes(paths["html"], _html_page("PLM cohort report", body).encode("utf-8"))
+    _write_bytes(paths["html"], page.page("PLM cohort report", body).encode("utf-8"))
 
     buf = io.BytesIO()
     with PdfPages(buf, metadata={"CreationDate": None, "Creator": "plmkit"}) as pdf:
-        page = figures._figure(figures.A4_PORTRAIT_IN)
-        top, bottom = page.subfigures(2, 1, height_ratios=[1.0, 1.4])
+        sheet = figures._figure(figures.A4_PORTRAIT_IN)
+        top, bottom = sheet.subfigures(2, 1, height_ratios=[1.0, 1.4])
         top.suptitle("Cohort report", x=0.02, ha="left", fontsize=13, weight="bold")
         with figures._rc():
             axes = top.subplots(1, 3)
@@ -829,8 +778,8 @@ def write_cohort_report(
             ax.text(0, 0.93, "\n".join(lines), fontsize=7, va="top", linespacing=1.4)
         from matplotlib.backends.backend_pdf import FigureCanvasPdf
 
-        FigureCanvasPdf(page)
-        pdf.savefig(page)
+        FigureCanvasPdf(sheet)
+        pdf.savefig(sheet)
         if len(flagged) > 25:
             _table_pages(pdf, "Recordings above the PLMS cut-off", flagged)
         if len(failed) > 15:
@@ -938,7 +887,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parsers(sub: argparse._SubParsersAction, add_rules_args: Any = None) -> None:
+def add_parsers(sub: argparse._SubParsersAction) -> None:
     """Register ``plm report`` and ``plm export-annotations``."""
     p = sub.add_parser(
         "report",
