@@ -528,7 +528,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         rows = run_batch(jobs, executor, on_result=progress)
     paths = write_cohort(rows, out)
     if args.report:
-        from pipelines.report import write_cohort_report
+        from pipelines.cohort_report import write_cohort_report
 
         try:
             write_cohort_report(out)

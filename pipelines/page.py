@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import html
 import math
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -25,6 +26,7 @@ __all__ = [
     "td",
     "tr",
     "ul",
+    "write_file",
 ]
 
 #: The house style of every page.
@@ -43,6 +45,14 @@ footer{margin-top:2em;color:#777;font-size:.85em}.flag{color:#b34700;font-weight
 .not-assessable{background:#eaecee}tr.failed td,.failed{background:#fadbd8}
 code{background:#f4f4f4;padding:0 3px}
 """
+
+
+def write_file(path: str | os.PathLike[str], data: str | bytes) -> None:
+    """Write a page (text, UTF-8) or a PDF (bytes) atomically: never half-written."""
+    from plm._util import atomic_write
+
+    with atomic_write(path, "wb") as fh:
+        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
 
 
 def escape(value: Any) -> str:

@@ -21,9 +21,7 @@ resource) show
 * the settings (rule profile, fields overridden against the standard profile, channels)
   and the warnings.
 
-Cohort (:func:`write_cohort_report`): ``cohort_report.html`` and ``cohort_report.pdf``
-in the batch folder: PLMS index distribution with the cut-off, PLMS vs PLMW, periodicity
-index distribution, the recordings above the cut-off and the failed ones.
+The cohort report of a batch folder is :mod:`pipelines.cohort_report`.
 
 Command line: ``plm report RESULT_DIR [--out DIR]`` (a batch folder or one night's
 folder) and ``plm export-annotations RESULT --out FILE`` (the review EDF+ file, see
@@ -45,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines import figures, page
+from pipelines.cohort import COHORT_FILE
 from pipelines.review import (
     REVIEW_SUFFIX,
     find_summaries,
@@ -59,9 +58,7 @@ from pipelines.review import (
 __all__ = [
     "PDF_SUFFIX",
     "HTML_SUFFIX",
-    "COHORT_REPORT",
     "write_reports",
-    "write_cohort_report",
     "metric_rows",
     "settings_lines",
     "warning_lines",
@@ -74,7 +71,6 @@ logger = logging.getLogger(__name__)
 
 PDF_SUFFIX = "_report.pdf"
 HTML_SUFFIX = "_report.html"
-COHORT_REPORT = "cohort_report"
 MANIFEST_SUFFIX = "_manifest.json"  # written by pipelines.batch
 
 #: Metrics of the table: (label, summary key, unit, decimals).
@@ -583,13 +579,6 @@ def render_pdf(result: Any, windows: Sequence[figures.EmgWindow], emg_note: str)
     return figures.figure_pdf(fig)
 
 
-def _write_bytes(path: Path, data: bytes) -> None:
-    from plm._util import atomic_write
-
-    with atomic_write(path, "wb") as fh:
-        fh.write(data)
-
-
 def write_reports(
     result: Any,
     out_dir: str | os.PathLike[str],
@@ -621,170 +610,9 @@ def write_reports(
     stem = stem or result.stem
     windows, note = emg_windows(result, recording)
     paths = {"pdf": out / f"{stem}{PDF_SUFFIX}", "html": out / f"{stem}{HTML_SUFFIX}"}
-    _write_bytes(paths["pdf"], render_pdf(result, windows, note))
-    _write_bytes(paths["html"], render_html(result, windows, note).encode("utf-8"))
+    page.write_file(paths["pdf"], render_pdf(result, windows, note))
+    page.write_file(paths["html"], render_html(result, windows, note).encode("utf-8"))
     logger.info("%s: reports written to %s", stem, out)
-    return paths
-
-
-# ---------------------------------------------------------------------------------------
-# cohort report
-# ---------------------------------------------------------------------------------------
-
-
-_ALL_COLUMNS = (
-    "recording",
-    "status",
-    "tst_h",
-    "plms_index",
-    "plmw_index",
-    "periodicity_index",
-    "plmsnr_index",
-    "n_plms",
-    "unscorable_h",
-    "plmd_flag",
-    "rules",
-)
-_FLAG_COLUMNS = ["recording", "plms_index", "plmw_index", "periodicity_index", "n_plms", "tst_h"]
-
-
-def _flagged(table: pd.DataFrame) -> pd.DataFrame:
-    ok = table[table["status"].isin(["ok", "skipped"])]
-    flag = ok["plmd_flag"].astype(str).str.lower().isin(["true", "1"]) if len(ok) else []
-    cols = [c for c in _FLAG_COLUMNS if c in ok]
-    out = ok[flag][cols] if len(ok) else ok[cols]
-    if "plms_index" in out:
-        out = out.assign(plms_index=pd.to_numeric(out["plms_index"], errors="coerce"))
-        out = out.sort_values("plms_index", ascending=False)
-    return out.reset_index(drop=True)
-
-
-def _failed(table: pd.DataFrame) -> pd.DataFrame:
-    bad = table[table["status"] == "failed"]
-    cols = [c for c in ("recording", "error") if c in bad]
-    return bad[cols].reset_index(drop=True)
-
-
-def _table_pages(pdf: Any, title: str, frame: pd.DataFrame, rows_per_page: int = 45) -> None:
-    for i in range(0, max(len(frame), 1), rows_per_page):
-        chunk = frame.iloc[i : i + rows_per_page]
-        fig = figures._figure(figures.A4_PORTRAIT_IN, layout=None)
-        ax = fig.add_axes((0.06, 0.05, 0.88, 0.88))
-        ax.axis("off")
-        ax.set_title(title + (" (continued)" if i else ""), loc="left", fontsize=11)
-        if chunk.empty:
-            ax.text(0, 0.95, "none", fontsize=9)
-        else:
-            cells = [
-                [f"{v:.2f}" if isinstance(v, float) else str(v)[:90] for v in row]
-                for row in chunk.itertuples(index=False)
-            ]
-            tab = ax.table(
-                cellText=cells,
-                colLabels=list(chunk.columns),
-                loc="upper left",
-                cellLoc="left",
-                edges="closed",
-            )
-            tab.auto_set_font_size(False)
-            tab.set_fontsize(7)
-            tab.auto_set_column_width(list(range(len(chunk.columns))))
-        from matplotlib.backends.backend_pdf import FigureCanvasPdf
-
-        FigureCanvasPdf(fig)
-        pdf.savefig(fig)
-
-
-def write_cohort_report(
-    out_dir: str | os.PathLike[str], table: pd.DataFrame | None = None
-) -> dict[str, Path]:
-    """Write ``cohort_report.html`` and ``cohort_report.pdf`` of a batch folder.
-
-    Parameters
-    ----------
-    out_dir : path-like
-        The batch output folder (holding ``cohort_summary.tsv`` unless ``table`` is given).
-    table : DataFrame, optional
-        The cohort table.
-
-    Returns
-    -------
-    dict
-        ``html``, ``pdf`` → written paths.
-    """
-    import io
-
-    from matplotlib.backends.backend_pdf import PdfPages
-
-    from plm.events import InputError
-
-    out = Path(out_dir)
-    if table is None:
-        src = out / "cohort_summary.tsv"
-        if not src.is_file():
-            raise InputError("no cohort_summary.tsv in this folder", source=str(out))
-        table = pd.read_csv(src, sep="\t", keep_default_na=False, na_values=[""])
-    n_ok = int(table["status"].isin(["ok", "skipped"]).sum())
-    n_failed = int((table["status"] == "failed").sum())
-    flagged, failed = _flagged(table), _failed(table)
-    links = {}
-    for _, row in table.iterrows():
-        sub = str(row.get("output_dir") or row["recording"])
-        rep = out / sub / f"{row['recording']}{HTML_SUFFIX}"
-        if rep.is_file():
-            links[str(row["recording"])] = os.path.relpath(rep, out)
-    fig = figures.cohort_figure(table)
-    counts = (
-        f"{len(table)} recordings: {n_ok} scored, {n_failed} failed, "
-        f"{len(flagged)} above the PLMS cut-off"
-    )
-    all_cols = [c for c in _ALL_COLUMNS if c in table]
-    body = f"""<h1>Cohort report</h1>
-<p class="sub">{page.escape(counts)}</p>
-{page.img(fig, "cohort distributions")}
-<h2>Recordings above the PLMS cut-off (plmd_flag)</h2>
-{page.frame_table(flagged, links)}
-<h2>Failed recordings</h2>
-{page.frame_table(failed)}
-<h2>All recordings</h2>
-{page.frame_table(table[all_cols], links)}"""
-    paths = {"html": out / f"{COHORT_REPORT}.html", "pdf": out / f"{COHORT_REPORT}.pdf"}
-    _write_bytes(paths["html"], page.page("PLM cohort report", body).encode("utf-8"))
-
-    buf = io.BytesIO()
-    with PdfPages(buf, metadata={"CreationDate": None, "Creator": "plmkit"}) as pdf:
-        sheet = figures._figure(figures.A4_PORTRAIT_IN)
-        top, bottom = sheet.subfigures(2, 1, height_ratios=[1.0, 1.4])
-        top.suptitle("Cohort report", x=0.02, ha="left", fontsize=13, weight="bold")
-        with figures._rc():
-            axes = top.subplots(1, 3)
-            figures.draw_cohort(table, axes)
-            ax = bottom.add_subplot()
-            ax.axis("off")
-            ax.text(0, 1.0, counts, fontsize=9, va="top")
-            lines = (
-                ["Above the PLMS cut-off:"]
-                + [
-                    f"  {r.recording}: PLMS index {float(r.plms_index):.1f}/h"
-                    for r in flagged.head(25).itertuples()
-                ]
-                + (["  none"] if flagged.empty else [])
-            )
-            lines += (
-                ["", "Failed:"]
-                + [f"  {r.recording}: {str(r.error)[:95]}" for r in failed.head(15).itertuples()]
-                + (["  none"] if failed.empty else [])
-            )
-            ax.text(0, 0.93, "\n".join(lines), fontsize=7, va="top", linespacing=1.4)
-        from matplotlib.backends.backend_pdf import FigureCanvasPdf
-
-        FigureCanvasPdf(sheet)
-        pdf.savefig(sheet)
-        if len(flagged) > 25:
-            _table_pages(pdf, "Recordings above the PLMS cut-off", flagged)
-        if len(failed) > 15:
-            _table_pages(pdf, "Failed recordings", failed)
-    _write_bytes(paths["pdf"], buf.getvalue())
     return paths
 
 
@@ -797,7 +625,7 @@ def _report_dir(result_dir: Path, out: Path | None) -> int:
     """Reports for a batch folder or a folder of results; returns the exit code."""
     from plm.events import InputError
 
-    cohort = result_dir / "cohort_summary.tsv"
+    cohort = result_dir / COHORT_FILE
     targets: list[tuple[Path, str, Path]] = []  # (folder, stem, out folder)
     table = None
     if cohort.is_file():
@@ -829,6 +657,8 @@ def _report_dir(result_dir: Path, out: Path | None) -> int:
         dest = out or result_dir
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
+        from pipelines.cohort_report import write_cohort_report
+
         paths = write_cohort_report(result_dir if out is None else dest, table)
         print(f"cohort: {paths['pdf']}, {paths['html']}")
     return 1 if failed else 0
