@@ -15,10 +15,10 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pipelines.settings import add_scoring_args, settings_from_args
 from plm.events import InputError
 from plm.rules import parse_overrides
 
@@ -53,8 +53,9 @@ def cmd_score_accel(args: argparse.Namespace) -> int:
                 str(extra),
             ) from None
         diary = extra
+    settings = settings_from_args(args)
     for name in ("left", "right"):
-        if getattr(args, name, None):
+        if getattr(settings, name):
             logger.warning("--%s names EMG channels and is ignored for accelerometry", name)
     accel_rules = get_accel_rules(None, **parse_overrides(getattr(args, "accel_overrides", [])))
     data = load_accel(
@@ -75,13 +76,13 @@ def cmd_score_accel(args: argparse.Namespace) -> int:
         lights = (off, on)
     result = score_accel_data(
         data,
-        args.rules,
+        settings.rules,
         accel_rules=accel_rules,
-        age_group=getattr(args, "age_group", "adult"),
+        age_group=settings.age_group,
         diary=diary,
         lights=lights,
         stem=getattr(args, "stem", None),
-        **parse_overrides(getattr(args, "overrides", [])),
+        **settings.overrides,
     )
     result.to_dir(args.out)
     if getattr(args, "report", False):
@@ -112,13 +113,8 @@ def cmd_sit(args: argparse.Namespace) -> int:
         annotations=args.sit_annotations,
         ratings=args.ratings,
         ratings_relative=args.ratings_relative,
-        rules=args.rules,
-        age_group=args.age_group,
-        left=args.left,
-        right=args.right,
-        allow_poor_signal=args.allow_poor_signal,
         stem=args.stem,
-        **parse_overrides(args.overrides),
+        **settings_from_args(args).score_kwargs(),
     )
     result.to_dir(args.out)
     print(f"{result.describe()}\n-> {Path(args.out)}")
@@ -127,17 +123,7 @@ def cmd_sit(args: argparse.Namespace) -> int:
     return 0
 
 
-def _standalone_rules_args(p: argparse.ArgumentParser) -> None:  # pragma: no cover
-    """The scoring-rule options when the parsers are used without ``plm``'s own."""
-    p.add_argument("--rules", default="wasm2016")
-    p.add_argument("--set", dest="overrides", action="append", default=[])
-    p.add_argument("--age-group", default="adult", choices=["adult", "child"])
-
-
-def add_parsers(
-    sub: argparse._SubParsersAction,
-    add_rules_args: Callable[[argparse.ArgumentParser], None] | None = None,
-) -> None:
+def add_parsers(sub: argparse._SubParsersAction) -> None:
     """Add ``score-accel`` and ``sit`` to the ``plm`` command line."""
     p = sub.add_parser(
         "score-accel",
@@ -178,7 +164,7 @@ def add_parsers(
     p.add_argument("--stem", default=None, help="output stem (default: the file name)")
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument("--report", action="store_true", help="also write a report per night")
-    (add_rules_args or _standalone_rules_args)(p)
+    add_scoring_args(p, legs=False, poor_signal=False)
     p.set_defaults(handler=cmd_score_accel)
 
     p = sub.add_parser(
@@ -210,14 +196,7 @@ def add_parsers(
         action="store_true",
         help="numeric rating times are s from the window start (one window)",
     )
-    p.add_argument("--left", default=None, help="left leg channel label")
-    p.add_argument("--right", default=None, help="right leg channel label")
-    p.add_argument(
-        "--allow-poor-signal",
-        action="store_true",
-        help="score even if the leg channels fail the EMG checks",
-    )
     p.add_argument("--stem", default=None, help="output stem (default: the file name)")
     p.add_argument("--out", required=True, help="output directory")
-    (add_rules_args or _standalone_rules_args)(p)
+    add_scoring_args(p)
     p.set_defaults(handler=cmd_sit)

@@ -17,47 +17,21 @@ one folder per recording plus the cohort tables::
         <stem>_report.pdf/.html with --report
         <stem>_manifest.json    written last: input hashes, settings, output list
 
-Discovery
----------
-Each ``INPUT`` is a file or a folder (searched recursively; hidden folders and ``OUT``
-itself are skipped).  Files of a folder are kept when their name matches ``--pattern``
-(repeatable, case-insensitive glob; default ``*.edf`` and ``*.bdf``); files named
-explicitly are always considered.  Annotation-only EDF+/BDF+ files (no signal besides
-"EDF Annotations", e.g. Sleep-EDF ``*-Hypnogram.edf`` and our own
-``*_plm_annotations.edf``) are not recordings and are ignored; a file whose header
-cannot be read is kept, so it is reported as failed.  The list is sorted by file name,
-then full path, which makes ``--shard`` deterministic.  Recordings sharing a stem get
-the parent folder's name prefixed (``site1_night``), then ``_2``, ``_3``.
-
-Pairing with annotation files
------------------------------
-In the recording's folder, case-insensitively, for the recording stem ``X`` (and also
-``B`` when ``X`` is ``B-PSG`` / ``B_PSG``, the Sleep-EDF naming):
-
-* ``X.tsv``, ``X.csv``, ``X.txt``, ``X.xml``;
-* ``X-Hypnogram.*``, ``X_hypnogram.*`` (any extension; ``-``, ``_`` or a space);
-* ``X-events.*``, ``X_events.*``.
-
-When no hypnogram file was found that way, a ``*Hypnogram.edf`` whose first 7
-characters equal the recording's (Sleep-EDF: ``SC4001E0-PSG.edf`` +
-``SC4001EC-Hypnogram.edf``) is taken; two such files make the pairing ambiguous and the
-recording fails with a message naming both.  Every paired file is passed to
-``plm.score(annotations=...)``; with none, the recording's own EDF+ annotations are
-used.  Our own outputs (``_candidates.tsv``, ``_summary.json``...) never pair.
+Discovery and pairing
+---------------------
+:mod:`pipelines.discover`: every EDF/BDF under each ``INPUT`` (``--pattern`` to choose
+others), annotation-only EDF+ files and our own outputs left out, sorted by name then
+path; each recording paired with its hypnogram/event files by name.
 
 Workers
 -------
-:func:`score_one` runs one recording from a :class:`BatchJob` holding paths and settings
-only, never arrays.  With ``--jobs 1`` (the default) recordings are scored in the calling
-process, one after the other (simplest to debug); with ``--jobs N`` in a
-``ProcessPoolExecutor`` of N ``spawn`` processes; with ``--scheduler`` on Dask workers
-through ``Client.get_executor()``.  All three go through :func:`run_batch`, which needs
-only ``Executor.submit`` and :func:`concurrent.futures.as_completed`.  Worker processes
-run BLAS/OpenMP single-threaded (``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``,
-``MKL_NUM_THREADS`` = 1, set before numpy is imported: this module imports nothing heavy
-at module level; plus ``threadpoolctl`` when installed; Dask's nanny sets the same
-variables by default).  Errors are caught in the worker and come back as a ``failed``
-row with a one-line reason.
+:func:`score_one` runs one recording from a :class:`BatchJob` holding paths and
+:class:`~pipelines.settings.ScoringSettings` only, never arrays, on the application's
+runner (:mod:`pipelines.runner`): with ``--jobs 1`` (the default) in the calling
+process, one after the other (simplest to debug); with ``--jobs N`` in a pool of N
+``spawn`` processes; with ``--scheduler`` on Dask workers.  Worker processes run
+BLAS/OpenMP single-threaded.  Errors are caught in the worker and come back as a
+``failed`` row with a one-line reason.
 
 Resuming
 --------
@@ -90,24 +64,40 @@ from __future__ import annotations
 import argparse
 import concurrent.futures as cf
 import contextlib
-import fnmatch
 import json
 import logging
 import os
 import re
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+
+from pipelines import runner
+from pipelines.cohort import (
+    COHORT_COLUMNS,
+    COHORT_FILE,
+    ERRORS_FILE,
+    METRIC_KEYS,
+    merge_tables,
+    print_table,
+    read_cohort,
+    write_cohort,
+)
+from pipelines.discover import (
+    DEFAULT_PATTERNS,
+    discover_recordings,
+    find_annotations,
+    unique_keys,
+)
+from pipelines.settings import ScoringSettings, add_scoring_args, settings_from_args
 
 __all__ = [
     "BatchJob",
     "COHORT_COLUMNS",
     "DEFAULT_PATTERNS",
-    "InlineExecutor",
     "add_parsers",
     "discover_recordings",
     "find_annotations",
@@ -123,208 +113,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_PATTERNS: tuple[str, ...] = ("*.edf", "*.bdf")
-COHORT_FILE = "cohort_summary.tsv"
-ERRORS_FILE = "errors.tsv"
 MANIFEST_SUFFIX = "_manifest.json"
 COHORT_REPORT_PREFIX = "cohort_report."
-THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-
-_METRIC_KEYS = (
-    "tst_h",
-    "plms_index",
-    "plmw_index",
-    "periodicity_index",
-    "plmsnr_index",
-    "n_plms",
-    "n_plm",
-    "plm_rec_index",
-    "unscorable_h",
-    "plmd_flag",
-    "plmd_cutoff_per_h",
-)
-#: Columns of ``cohort_summary.tsv``.
-COHORT_COLUMNS: tuple[str, ...] = (
-    "recording",
-    "status",
-    *_METRIC_KEYS,
-    "rules",
-    "output_dir",
-    "recording_path",
-    "annotations",
-    "scored_at",
-    "elapsed_s",
-    "error",
-)
-
-#: Files we write; they are never recordings nor annotation files of a recording.
-_OUTPUT_SUFFIXES = (
-    "_candidates.tsv",
-    "_movements.tsv",
-    "_summary.json",
-    "_manifest.json",
-    "_plm_annotations.edf",
-    "_stages.tsv",
-    "_gaps.tsv",
-    "_report.pdf",
-    "_report.html",
-)
-_ANNOTATION_EXTS = (".tsv", ".csv", ".txt", ".xml")
-
-
-# ---------------------------------------------------------------------------------------
-# discovery and pairing
-# ---------------------------------------------------------------------------------------
-
-
-def _matches(name: str, patterns: Sequence[str]) -> bool:
-    low = name.lower()
-    return any(fnmatch.fnmatchcase(low, p.lower()) for p in patterns)
-
-
-def _is_output(name: str) -> bool:
-    low = name.lower()
-    return any(low.endswith(s) for s in _OUTPUT_SUFFIXES)
-
-
-def _annotation_only(path: Path) -> bool:
-    """True for an EDF+/BDF+ file with no signal besides annotations."""
-    from plm.events import InputError
-    from plm.io.edf import read_header
-
-    try:
-        header = read_header(path)
-    except (InputError, OSError, ValueError):
-        return False  # unreadable: keep it, it will be reported as failed
-    return not header.data_signals
-
-
-def _walk(folder: Path, patterns: Sequence[str], skip: Sequence[Path]) -> Iterable[Path]:
-    for root, dirs, files in os.walk(folder):
-        root_p = Path(root)
-        dirs[:] = sorted(
-            d for d in dirs if not d.startswith(".") and not any(_same(root_p / d, s) for s in skip)
-        )
-        for name in sorted(files):
-            if _matches(name, patterns) and not _is_output(name):
-                yield root_p / name
-
-
-def _same(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve()
-    except OSError:
-        return False
-
-
-def discover_recordings(
-    inputs: Sequence[str | os.PathLike[str]],
-    patterns: Sequence[str] | None = None,
-    exclude: Sequence[str | os.PathLike[str]] = (),
-) -> list[Path]:
-    """Find the recordings under files/folders, sorted by name then path.
-
-    Parameters
-    ----------
-    inputs : sequence of path-like
-        Files (always considered) and folders (searched recursively).
-    patterns : sequence of str, optional
-        Case-insensitive globs of file names in folders (default ``*.edf``, ``*.bdf``).
-    exclude : sequence of path-like
-        Folders not to search (the output folder).
-
-    Returns
-    -------
-    list of Path
-        Absolute paths, annotation-only EDF+ files removed, duplicates removed.
-
-    Raises
-    ------
-    FileNotFoundError
-        When an input does not exist.
-    """
-    patterns = tuple(patterns or DEFAULT_PATTERNS)
-    skip = [Path(e) for e in exclude]
-    found: dict[Path, None] = {}
-    for item in inputs:
-        p = Path(item)
-        if p.is_dir():
-            for f in _walk(p, patterns, skip):
-                found[f.resolve()] = None
-        elif p.is_file():
-            found[p.resolve()] = None
-        else:
-            raise FileNotFoundError(f"{p}: no such file or folder")
-    out = []
-    for f in found:
-        if f.name.lower().endswith("_plm_annotations.edf") or _annotation_only(f):
-            logger.debug("%s: annotation-only EDF+, not a recording", f)
-            continue
-        out.append(f)
-    return sorted(out, key=lambda f: (f.name.lower(), str(f)))
-
-
-def _stem(path: Path) -> str:
-    name = path.name
-    for ext in (".edf", ".bdf"):
-        if name.lower().endswith(ext):
-            return name[: -len(ext)]
-    return path.stem
-
-
-def find_annotations(recording: Path, siblings: Sequence[Path] | None = None) -> list[Path]:
-    """Annotation files of a recording, by the pairing rules of the module docstring.
-
-    Parameters
-    ----------
-    recording : Path
-        The recording.
-    siblings : sequence of Path, optional
-        The files of its folder (listed when not given).
-
-    Returns
-    -------
-    list of Path
-        Sorted; empty when none (the recording's own EDF+ annotations are then used).
-
-    Raises
-    ------
-    InputError
-        When two Sleep-EDF style hypnograms match the recording.
-    """
-    from plm.events import InputError
-
-    if siblings is None:
-        siblings = [p for p in recording.parent.iterdir() if p.is_file()]
-    stem = _stem(recording)
-    bases = {stem.lower()}
-    m = re.match(r"^(.+?)[-_ ]psg$", stem, flags=re.IGNORECASE)
-    if m:
-        bases.add(m.group(1).lower())
-    alts = "|".join(re.escape(b) for b in sorted(bases))
-    named = re.compile(rf"^(?:{alts})(?:\.(?:tsv|csv|txt|xml)|[-_ ](?:hypnogram|events)\.[^.]+)$")
-    picked: list[Path] = []
-    for f in siblings:
-        low = f.name.lower()
-        if f == recording or _is_output(low):
-            continue
-        if named.match(low):
-            picked.append(f)
-    if not any("hypnogram" in f.name.lower() for f in picked) and len(stem) >= 7:
-        prefix = stem[:7].lower()
-        sleep_edf = [
-            f
-            for f in siblings
-            if f != recording
-            and f.name.lower().endswith("hypnogram.edf")
-            and f.name[:7].lower() == prefix
-            and f not in picked
-        ]
-        if len(sleep_edf) > 1:
-            names = ", ".join(sorted(f.name for f in sleep_edf))
-            raise InputError(f"ambiguous hypnogram files: {names}", source=str(recording))
-        picked.extend(sleep_edf)
-    return sorted(picked)
 
 
 # ---------------------------------------------------------------------------------------
@@ -346,16 +136,8 @@ class BatchJob:
         Paired annotation files (absolute paths).
     out_dir : str
         The recording's output folder (``OUT/key``).
-    rules : str
-        Rule profile name.
-    overrides : dict
-        ``--set`` values (strings, as typed).
-    left, right : str or None
-        Leg channel overrides.
-    age_group : str
-        ``adult`` or ``child``.
-    allow_poor_signal : bool
-        Score channels that fail the EMG checks.
+    settings : ScoringSettings
+        Rules, overrides, age group, leg channels, poor-signal flag.
     report : bool
         Also write the per-recording report.
     force : bool
@@ -372,57 +154,34 @@ class BatchJob:
     recording: str
     annotations: tuple[str, ...]
     out_dir: str
-    rules: str = "wasm2016"
-    overrides: dict[str, str] = field(default_factory=dict)
-    left: str | None = None
-    right: str | None = None
-    age_group: str = "adult"
-    allow_poor_signal: bool = False
+    settings: ScoringSettings = field(default_factory=ScoringSettings)
     report: bool = False
     force: bool = False
     limit_threads: bool = False
     pairing_error: str | None = None
     scorer: str = "plm.api:score"
 
-    def settings(self) -> dict[str, Any]:
+    def manifest_settings(self) -> dict[str, Any]:
         """The settings that decide the result (stored in and compared with the manifest)."""
         from plm._version import __version__
-        from plm.rules import get_rules
 
-        profile = get_rules(self.rules, **self.overrides)
+        st = self.settings
         return {
-            "rules": profile.to_dict(),
-            "rules_profile": self.rules,
-            "overrides": dict(sorted(self.overrides.items())),
-            "channels": {"left": self.left, "right": self.right},
-            "age_group": self.age_group,
-            "allow_poor_signal": self.allow_poor_signal,
+            "rules": st.profile().to_dict(),
+            "rules_profile": st.rules,
+            "overrides": dict(sorted(st.overrides.items())),
+            "channels": {"left": st.left, "right": st.right},
+            "age_group": st.age_group,
+            "allow_poor_signal": st.allow_poor_signal,
             "scorer": self.scorer,
             "plmkit_version": __version__,
         }
 
 
-def _unique_keys(recordings: Sequence[Path]) -> list[str]:
-    stems = [_stem(r) for r in recordings]
-    counts: dict[str, int] = {}
-    for s in stems:
-        counts[s.lower()] = counts.get(s.lower(), 0) + 1
-    keys: list[str] = []
-    used: set[str] = set()
-    for rec, s in zip(recordings, stems, strict=True):
-        key = s if counts[s.lower()] == 1 else f"{rec.parent.name}_{s}"
-        base, k = key, 2
-        while key.lower() in used:
-            key, k = f"{base}_{k}", k + 1
-        used.add(key.lower())
-        keys.append(key)
-    return keys
-
-
 def make_jobs(
     recordings: Sequence[Path],
     out_dir: str | os.PathLike[str],
-    **settings: Any,
+    **options: Any,
 ) -> list[BatchJob]:
     """One :class:`BatchJob` per recording, with its paired annotation files.
 
@@ -432,15 +191,14 @@ def make_jobs(
         From :func:`discover_recordings` (order kept).
     out_dir : path-like
         The batch output folder.
-    **settings
-        :class:`BatchJob` fields (``rules``, ``overrides``, ``left``, ``right``,
-        ``age_group``, ``allow_poor_signal``, ``report``, ``force``, ``limit_threads``,
-        ``scorer``).
+    **options
+        :class:`BatchJob` fields (``settings``, ``report``, ``force``,
+        ``limit_threads``, ``scorer``).
     """
     out = Path(out_dir).resolve()
     listing: dict[Path, list[Path]] = {}
     jobs = []
-    for rec, key in zip(recordings, _unique_keys(recordings), strict=True):
+    for rec, key in zip(recordings, unique_keys(recordings), strict=True):
         folder = rec.parent
         if folder not in listing:
             listing[folder] = sorted(p for p in folder.iterdir() if p.is_file())
@@ -456,7 +214,7 @@ def make_jobs(
                 annotations=tuple(str(a) for a in ann),
                 out_dir=str(out / key),
                 pairing_error=error,
-                **settings,
+                **options,
             )
         )
     return jobs
@@ -478,35 +236,6 @@ def select_shard(items: Sequence[Any], index: int, count: int) -> list[Any]:
 # ---------------------------------------------------------------------------------------
 # the worker
 # ---------------------------------------------------------------------------------------
-
-
-def _limit_threads() -> None:
-    """Run BLAS/OpenMP single-threaded in this process (worker processes only)."""
-    for var in THREAD_VARS:
-        os.environ[var] = "1"
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return
-    threadpool_limits(1)
-
-
-def _init_worker() -> None:
-    """Initializer of pool worker processes (runs before any job is unpickled)."""
-    _limit_threads()
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    from plm.events import InputError
-
-    if not isinstance(exc, (InputError, OSError)):
-        text = f"{type(exc).__name__}: {text}"
-    return text[:500]
 
 
 def _inputs(job: BatchJob) -> list[tuple[str, Path]]:
@@ -598,7 +327,7 @@ def _row(job: BatchJob, status: str, summary: dict[str, Any] | None = None, **ex
         annotations=";".join(Path(a).name for a in job.annotations),
     )
     if summary is not None:
-        for k in _METRIC_KEYS:
+        for k in METRIC_KEYS:
             row[k] = summary.get(k)
         row["rules"] = (summary.get("rules") or {}).get("name")
     row.update(extra)
@@ -636,7 +365,7 @@ def score_one(job: BatchJob) -> dict[str, Any]:
         ``skipped`` (manifest up to date) or ``failed`` (``error`` holds the reason).
     """
     if job.limit_threads:
-        _limit_threads()
+        runner.limit_threads()
     t0 = time.perf_counter()
     folder = Path(job.out_dir)
     manifest_path = folder / f"{job.key}{MANIFEST_SUFFIX}"
@@ -646,7 +375,7 @@ def score_one(job: BatchJob) -> dict[str, Any]:
             from plm.events import InputError
 
             raise InputError(job.pairing_error)
-        settings = job.settings()
+        settings = job.manifest_settings()
         hashes: dict[str, str] = {}
         if not job.force:
             fresh, manifest, hashes = _up_to_date(job, settings)
@@ -663,8 +392,8 @@ def score_one(job: BatchJob) -> dict[str, Any]:
         return _row(
             job,
             "failed",
-            error=_one_line(exc),
-            scored_at=_now(),
+            error=runner.one_line(exc),
+            scored_at=runner.now_utc(),
             elapsed_s=round(time.perf_counter() - t0, 3),
         )
 
@@ -682,14 +411,9 @@ def _score_and_write(
     result = scorer(
         job.recording,
         annotations=list(job.annotations) or None,
-        rules=job.rules,
-        left=job.left,
-        right=job.right,
-        age_group=job.age_group,
-        allow_poor_signal=job.allow_poor_signal,
         keep_signals=job.report,
         **extra,
-        **job.overrides,
+        **job.settings.score_kwargs(),
     )
     folder = Path(job.out_dir)
     written = dict(result.to_dir(folder, stem=job.key))
@@ -711,7 +435,7 @@ def _score_and_write(
     for role, p in _inputs(job):
         sha = hashes.get(str(p)) or known.get(p.name) or known.get(str(p)) or sha256_file(p)
         inputs.append({"role": role, "file": p.name, "size": p.stat().st_size, "sha256": sha})
-    scored_at = _now()
+    scored_at = runner.now_utc()
     elapsed = round(time.perf_counter() - t0, 3)
     manifest = {
         "recording": job.key,
@@ -729,24 +453,9 @@ def _score_and_write(
     return _row(job, "ok", result.summary, scored_at=scored_at, elapsed_s=elapsed)
 
 
-# ---------------------------------------------------------------------------------------
-# the engine-agnostic core
-# ---------------------------------------------------------------------------------------
-
-
-class InlineExecutor(cf.Executor):
-    """An Executor running each task at ``submit`` in the calling thread (``--jobs 1``)."""
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future:
-        """Run ``fn(*args, **kwargs)`` now; return a finished Future."""
-        future: cf.Future = cf.Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # pragma: no cover - score_one does not raise
-            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-                raise
-            future.set_exception(exc)
-        return future
+def _worker_failed(job: BatchJob, exc: BaseException) -> dict[str, Any]:
+    return _row(job, "failed", error=f"worker failed: {runner.one_line(exc)}",
+                scored_at=runner.now_utc())  # fmt: skip
 
 
 def run_batch(
@@ -754,7 +463,7 @@ def run_batch(
     executor: cf.Executor | None = None,
     *,
     worker: Callable[[BatchJob], dict[str, Any]] = score_one,
-    on_result: Callable[[dict[str, Any], int, int], None] | None = None,
+    on_result: Callable[[dict[str, Any]], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Run ``worker`` over the jobs on any ``concurrent.futures``-style executor.
 
@@ -763,16 +472,13 @@ def run_batch(
     jobs : sequence of BatchJob
         The recordings.
     executor : Executor, optional
-        Anything with ``submit`` returning :class:`concurrent.futures.Future` (a
-        ``ProcessPoolExecutor``, Dask's ``Client.get_executor()``...); default
-        :class:`InlineExecutor`.  Not shut down here.  With Dask, use
-        ``client.get_executor(pure=False)``: Dask's default ``pure=True`` would hand back
-        a cached result when the same job is submitted again to the same client.
+        A ``ProcessPoolExecutor``, Dask's ``Client.get_executor(pure=False)``... (see
+        :func:`pipelines.runner.open_executor`); default: in this process.  Not shut
+        down here.
     worker : callable
         Picklable function ``job -> row`` (default :func:`score_one`).
     on_result : callable, optional
-        Called in the calling thread as ``on_result(row, n_done, n_total)`` for each
-        finished recording (progress display).
+        Called in the calling thread with each finished recording's row (progress).
 
     Returns
     -------
@@ -780,131 +486,7 @@ def run_batch(
         One row per job, in the order of ``jobs``.  A worker that dies (e.g. killed by
         the OS) gives a ``failed`` row.
     """
-    executor = executor or InlineExecutor()
-    rows: list[dict[str, Any] | None] = [None] * len(jobs)
-    if isinstance(executor, InlineExecutor):
-        # run lazily so progress shows while it runs
-        for i, job in enumerate(jobs):
-            rows[i] = worker(job)
-            if on_result:
-                on_result(rows[i], i + 1, len(jobs))
-        return [r for r in rows if r is not None]
-    futures = {executor.submit(worker, job): i for i, job in enumerate(jobs)}
-    done = 0
-    for fut in cf.as_completed(futures):
-        i = futures[fut]
-        try:
-            row = fut.result()
-        except Exception as exc:  # the worker process died, the cluster failed...
-            row = _row(
-                jobs[i], "failed", error=f"worker failed: {_one_line(exc)}", scored_at=_now()
-            )
-        rows[i] = row
-        done += 1
-        if on_result:
-            on_result(row, done, len(jobs))
-    return [r for r in rows if r is not None]
-
-
-# ---------------------------------------------------------------------------------------
-# cohort tables
-# ---------------------------------------------------------------------------------------
-
-
-def _clean(text: Any) -> str:
-    return " ".join(str(text).split()) if text is not None else ""
-
-
-def write_cohort(rows: Sequence[dict[str, Any]], out_dir: str | os.PathLike[str]) -> dict:
-    """Write ``cohort_summary.tsv`` and ``errors.tsv`` (atomically).
-
-    Returns
-    -------
-    dict
-        ``cohort``, ``errors`` → paths.
-    """
-    import pandas as pd
-
-    from plm._util import atomic_write
-
-    out = Path(out_dir)
-    table = pd.DataFrame(list(rows), columns=list(COHORT_COLUMNS))
-    if "error" in table:
-        table["error"] = table["error"].map(lambda v: _clean(v) if v is not None else None)
-    for col in ("n_plms", "n_plm"):
-        table[col] = pd.to_numeric(table[col], errors="coerce").round().astype("Int64")
-    paths = {"cohort": out / COHORT_FILE, "errors": out / ERRORS_FILE}
-    with atomic_write(paths["cohort"], "w", encoding="utf-8", newline="") as fh:
-        table.to_csv(fh, sep="\t", index=False, na_rep="", float_format="%.4f")
-    failed = table[table["status"] == "failed"]
-    with atomic_write(paths["errors"], "w", encoding="utf-8", newline="") as fh:
-        fh.write("recording\terror\n")
-        for rec, err in zip(failed["recording"], failed["error"], strict=True):
-            fh.write(f"{_clean(rec)}\t{_clean(err)}\n")
-    return paths
-
-
-def read_cohort(path: str | os.PathLike[str]) -> Any:
-    """Read a ``cohort_summary.tsv`` (a file or the folder holding it) as a DataFrame."""
-    import pandas as pd
-
-    from plm.events import InputError
-
-    p = Path(path)
-    if p.is_dir():
-        p = p / COHORT_FILE
-    if not p.is_file():
-        raise InputError(f"no {COHORT_FILE}", source=str(p.parent if p.name == COHORT_FILE else p))
-    try:
-        table = pd.read_csv(
-            p,
-            sep="\t",
-            keep_default_na=False,
-            na_values=[""],
-            dtype={"recording": str, "status": str, "error": str},
-        )
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read cohort table ({exc})", source=str(p)) from None
-    if not {"recording", "status"} <= set(table.columns):
-        raise InputError("not a cohort table (no recording/status columns)", source=str(p))
-    return table
-
-
-def merge_tables(shard_dirs: Sequence[str | os.PathLike[str]], merged_dir: str | os.PathLike[str]):
-    """Combine the cohort tables of shard folders: one row per recording.
-
-    The newest ``ok``/``skipped`` row of a recording wins (by ``scored_at``), else its
-    newest ``failed`` row.  ``output_dir`` is rewritten relative to ``merged_dir``.
-
-    Returns
-    -------
-    DataFrame
-        The merged table, sorted by recording.
-    """
-    import pandas as pd
-
-    merged = Path(merged_dir).resolve()
-    parts = []
-    for d in shard_dirs:
-        t = read_cohort(d)
-        base = Path(d).resolve()
-        if "output_dir" in t:
-            t["output_dir"] = [
-                os.path.relpath(base / str(o if isinstance(o, str) and o else r), merged)
-                for o, r in zip(t["output_dir"], t["recording"], strict=True)
-            ]
-        parts.append(t)
-    table = pd.concat(parts, ignore_index=True)
-    table["_good"] = table["status"].isin(["ok", "skipped"]).astype(int)
-    table["_when"] = table["scored_at"].fillna("") if "scored_at" in table else ""
-    table = table.sort_values(
-        ["recording", "_good", "_when"], ascending=[True, False, False], kind="stable"
-    )
-    table = table.drop_duplicates("recording", keep="first").drop(columns=["_good", "_when"])
-    cols = [c for c in COHORT_COLUMNS if c in table] + [
-        c for c in table.columns if c not in COHORT_COLUMNS
-    ]
-    return table[cols].reset_index(drop=True)
+    return runner.run_tasks(worker, jobs, executor, on_result=on_result, on_crash=_worker_failed)
 
 
 # ---------------------------------------------------------------------------------------
@@ -912,119 +494,9 @@ def merge_tables(shard_dirs: Sequence[str | os.PathLike[str]], merged_dir: str |
 # ---------------------------------------------------------------------------------------
 
 
-class _Progress:
-    """Progress on stderr: an in-place bar on a terminal, one line per recording else."""
-
-    def __init__(self, total: int, stream: Any = None) -> None:
-        self.stream = stream or sys.stderr
-        self.total = total
-        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.counts = {"ok": 0, "failed": 0, "skipped": 0}
-        self.t0 = time.perf_counter()
-
-    def __call__(self, row: dict[str, Any], done: int, total: int) -> None:
-        self.counts[row["status"]] = self.counts.get(row["status"], 0) + 1
-        c = self.counts
-        if self.tty:
-            width = 28
-            fill = int(width * done / max(total, 1))
-            text = (
-                f"\r[{'#' * fill}{'.' * (width - fill)}] {done}/{total}  ok {c['ok']}  "
-                f"skipped {c['skipped']}  failed {c['failed']}  "
-                f"{time.perf_counter() - self.t0:.0f} s  {row['recording'][:30]}"
-            )
-            self.stream.write(text.ljust(110)[:110])
-            if done == total:
-                self.stream.write("\n")
-        else:
-            extra = f": {row['error']}" if row.get("error") else ""
-            self.stream.write(
-                f"plm batch: [{done}/{total}] {row['recording']} {row['status']}{extra}\n"
-            )
-        self.stream.flush()
-
-
-def _fmt(v: Any, dec: int = 1) -> str:
-    if v is None or (isinstance(v, float) and v != v):
-        return "-"
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, (int, float)):
-        return f"{v:.{dec}f}"
-    return str(v)
-
-
-def _print_table(rows: Sequence[dict[str, Any]]) -> None:
-    name_w = min(max([9] + [len(r["recording"]) for r in rows]), 40)
-    print(
-        f"{'recording':<{name_w}}  {'status':<7}  {'PLMS/h':>7}  {'PLMW/h':>7}  {'PLMs':>5}  note"
-    )
-    for r in rows:
-        note = r.get("error") or ("above cut-off" if r.get("plmd_flag") else "")
-        print(
-            f"{r['recording'][:name_w]:<{name_w}}  {r['status']:<7}  {_fmt(r.get('plms_index')):>7}"
-            f"  {_fmt(r.get('plmw_index')):>7}  {_fmt(r.get('n_plms'), 0):>5}  {_fmt(note)[:70]}"
-        )
-
-
-@contextlib.contextmanager
-def _executor(jobs: int, scheduler: str | None, n_tasks: int):
-    """The executor for the command line options; closes it (and any cluster) after use."""
-    if scheduler:
-        try:
-            from distributed import Client, LocalCluster
-        except ImportError:
-            raise ValueError(
-                "--scheduler needs Dask distributed: pip install 'plmkit[dask]'"
-            ) from None
-        if scheduler.startswith("local:"):
-            try:
-                n = int(scheduler.split(":", 1)[1])
-            except ValueError:
-                raise ValueError(
-                    f"--scheduler local:N expects a number, got {scheduler!r}"
-                ) from None
-            if n < 1:
-                raise ValueError("--scheduler local:N needs N >= 1")
-            cluster = LocalCluster(
-                n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
-            )
-            client = Client(cluster)
-            try:
-                yield client.get_executor(pure=False)
-            finally:
-                client.close()
-                cluster.close()
-            return
-        if not re.match(r"^[a-z]+://", scheduler):
-            raise ValueError(f"--scheduler expects tcp://HOST:PORT or local:N, got {scheduler!r}")
-        client = Client(scheduler)
-        try:
-            yield client.get_executor(pure=False)
-        finally:
-            client.close()
-        return
-    if jobs <= 1 or n_tasks <= 1:
-        yield InlineExecutor()
-        return
-    import multiprocessing
-
-    pool = cf.ProcessPoolExecutor(
-        max_workers=min(jobs, n_tasks),
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_init_worker,
-    )
-    try:
-        yield pool
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from plm.rules import get_rules, parse_overrides
-
-    overrides = parse_overrides(args.overrides)
-    get_rules(args.rules, **overrides)  # bad --set: ValueError -> exit 2
+    settings = settings_from_args(args)
+    settings.profile()  # bad --set: ValueError -> exit 2
     if args.jobs < 1:
         raise ValueError("--jobs must be at least 1")
     shard = parse_shard(args.shard) if args.shard else None
@@ -1033,19 +505,13 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     if not recordings:
         print(f"plm batch: no recordings found in {', '.join(args.inputs)}", file=sys.stderr)
         return 2
-    use_pool = bool(args.scheduler) or args.jobs > 1
     jobs = make_jobs(
         recordings,
         out,
-        rules=args.rules,
-        overrides=overrides,
-        left=args.left,
-        right=args.right,
-        age_group=args.age_group,
-        allow_poor_signal=args.allow_poor_signal,
+        settings=settings,
         report=args.report,
         force=args.force,
-        limit_threads=use_pool,
+        limit_threads=runner.uses_workers(args.jobs, args.scheduler),
     )
     if shard is not None:
         jobs = select_shard(jobs, *shard)
@@ -1055,18 +521,20 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         )
     out.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(out, [COHORT_FILE, ERRORS_FILE, COHORT_REPORT_PREFIX])
-    progress = _Progress(len(jobs))
-    with _executor(args.jobs, args.scheduler, len(jobs)) as executor:
-        rows = run_batch(jobs, executor, on_result=progress if jobs else None)
+    with (
+        runner.Progress(len(jobs), "plm batch") as progress,
+        runner.open_executor(args.jobs, args.scheduler, len(jobs)) as executor,
+    ):
+        rows = run_batch(jobs, executor, on_result=progress)
     paths = write_cohort(rows, out)
     if args.report:
-        from pipelines.report import write_cohort_report
+        from pipelines.cohort_report import write_cohort_report
 
         try:
             write_cohort_report(out)
         except Exception as exc:  # the tables are written; a figure problem is not fatal
             print(f"plm batch: cohort report failed: {exc}", file=sys.stderr)
-    _print_table(rows)
+    print_table(rows)
     n = {s: sum(r["status"] == s for r in rows) for s in ("ok", "skipped", "failed")}
     print(
         f"{len(rows)} recordings: {n['ok']} scored, {n['skipped']} skipped (up to date), "
@@ -1091,7 +559,7 @@ def _cmd_merge(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def add_parsers(sub: argparse._SubParsersAction, add_rules_args: Callable[[Any], None]) -> None:
+def add_parsers(sub: argparse._SubParsersAction) -> None:
     """Register ``plm batch`` and ``plm merge``."""
     p = sub.add_parser(
         "batch",
@@ -1127,14 +595,7 @@ def add_parsers(sub: argparse._SubParsersAction, add_rules_args: Callable[[Any],
         help="run on Dask (needs plmkit[dask])",
     )
     p.add_argument("--report", action="store_true", help="also write PDF/HTML reports")
-    p.add_argument("--left", default=None, help="left leg channel label (or 'A-B')")
-    p.add_argument("--right", default=None, help="right leg channel label (or 'A-B')")
-    p.add_argument(
-        "--allow-poor-signal",
-        action="store_true",
-        help="score even if leg channels fail the EMG checks",
-    )
-    add_rules_args(p)
+    add_scoring_args(p)
     p.set_defaults(handler=_cmd_batch)
 
     p = sub.add_parser(

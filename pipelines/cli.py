@@ -13,36 +13,30 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from pipelines import actigraphy_cli, batch, fetch_cli, report, validate_cap
+from pipelines.discover import stem_of
+from pipelines.settings import (
+    ScoringSettings,
+    add_overrides_arg,
+    add_scoring_args,
+    settings_from_args,
+)
 from plm._version import __version__
 from plm.events import InputError
-from plm.rules import PROFILES, get_rules, parse_overrides
+from plm.rules import PROFILES
 
 logger = logging.getLogger("plm")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
-
-def _add_rules_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--rules",
-        default="wasm2016",
-        choices=sorted(PROFILES),
-        help="rule profile (default wasm2016)",
-    )
-    p.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="override a rule parameter, e.g. --set imi_min_s=5 (repeatable; see `plm rules`)",
-    )
-    p.add_argument(
-        "--age-group",
-        default="adult",
-        choices=["adult", "child"],
-        help="PLMD cut-off: > 15/h (adult) or > 5/h (child)",
-    )
+#: Functions adding the sub-commands of the pipelines to the ``plm`` parser.
+PIPELINE_PARSERS = (
+    fetch_cli.add_fetch_parser,
+    batch.add_parsers,
+    report.add_parsers,
+    validate_cap.add_parsers,
+    actigraphy_cli.add_parsers,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,43 +57,26 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="hypnogram/event file(s); default: the recording's own EDF+ annotations",
     )
-    p.add_argument("--annotation-format", default=None, help="force the annotation format")
-    p.add_argument("--left", default=None, help="left leg channel label (or 'A-B' bipolar)")
-    p.add_argument("--right", default=None, help="right leg channel label (or 'A-B' bipolar)")
-    p.add_argument(
-        "--allow-poor-signal",
-        action="store_true",
-        help="score even if the leg channels fail the EMG checks (the summary warns)",
-    )
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument("--report", action="store_true", help="also write the PDF/HTML report")
-    _add_rules_args(p)
+    add_scoring_args(p, annotation_format=True)
 
     p = sub.add_parser("score-events", help="score already-detected leg movements")
     p.add_argument("events", nargs="+", help="event file(s): TSV/CSV/BIDS, EDF+, vendor exports")
     p.add_argument("--hypnogram", default=None, help="separate hypnogram file")
-    p.add_argument("--annotation-format", default=None, help="force the annotation format")
     p.add_argument("--lights-off", type=float, default=None, help="lights off (s from start)")
     p.add_argument("--lights-on", type=float, default=None, help="lights on (s from start)")
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument("--stem", default=None, help="output file stem (default: the file's)")
-    _add_rules_args(p)
+    add_scoring_args(p, legs=False, poor_signal=False, annotation_format=True)
 
     p = sub.add_parser("rules", help="print a rule profile's parameters")
     p.add_argument("name", nargs="?", default="wasm2016", choices=sorted(PROFILES))
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE")
+    add_overrides_arg(p, help="override a rule parameter (repeatable)")
 
-    _add_pipeline_commands(sub)
+    for add in PIPELINE_PARSERS:
+        add(sub)
     return parser
-
-
-def _add_pipeline_commands(sub: argparse._SubParsersAction) -> None:
-    """Register the commands that live in ``pipelines/`` (batch, reports, validation)."""
-    try:
-        from pipelines import register_cli
-    except ImportError:  # pipelines not installed: the library commands still work
-        return
-    register_cli(sub, _add_rules_args)
 
 
 def _print_result(result, out_dir: Path) -> None:
@@ -121,24 +98,20 @@ def _print_result(result, out_dir: Path) -> None:
 def _cmd_score_events(args: argparse.Namespace) -> int:
     from plm.api import score_events
 
-    overrides = parse_overrides(args.overrides)
-    if args.annotation_format:
+    settings = settings_from_args(args)
+    if settings.annotation_format:
         from plm.io.annotations import load_night_events
 
-        events = load_night_events(args.events, format=args.annotation_format)
-        source = events
+        source = load_night_events(args.events, format=settings.annotation_format)
     else:
         source = args.events if len(args.events) > 1 else args.events[0]
-    stem = args.stem or _stem(args.events[0])
     result = score_events(
         source,
         hypnogram=args.hypnogram,
-        rules=args.rules,
-        age_group=args.age_group,
         lights_off_s=args.lights_off,
         lights_on_s=args.lights_on,
-        stem=stem,
-        **overrides,
+        stem=args.stem or stem_of(args.events[0]),
+        **settings.score_kwargs(legs=False, annotation_format=False),
     )
     result.to_dir(args.out)
     _print_result(result, Path(args.out))
@@ -153,18 +126,11 @@ def _cmd_score(args: argparse.Namespace) -> int:
         from pipelines.actigraphy_cli import cmd_score_accel
 
         return cmd_score_accel(args)
-    overrides = parse_overrides(args.overrides)
     result = score(
         header if header is not None else args.recording,  # the header is parsed once
         annotations=args.annotations,
-        rules=args.rules,
-        left=args.left,
-        right=args.right,
-        age_group=args.age_group,
-        allow_poor_signal=args.allow_poor_signal,
         keep_signals=args.report,
-        annotation_format=args.annotation_format,
-        **overrides,
+        **settings_from_args(args).score_kwargs(),
     )
     result.to_dir(args.out)
     if args.report:
@@ -176,15 +142,9 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _cmd_rules(args: argparse.Namespace) -> int:
-    profile = get_rules(args.name, **parse_overrides(args.overrides))
+    profile = ScoringSettings(args.name, settings_from_args(args).overrides).profile()
     print(json.dumps(profile.to_dict(), indent=2))
     return EXIT_OK
-
-
-def _stem(path: str) -> str:
-    from plm.api import _stem_of
-
-    return _stem_of(path)
 
 
 COMMANDS = {"score": _cmd_score, "score-events": _cmd_score_events, "rules": _cmd_rules}

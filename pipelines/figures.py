@@ -142,22 +142,11 @@ def _clock(start: datetime | None, t_s: float) -> str:
 
 def _draw_night(fig_or_sub: Any, night: dict[str, Any], title: str | None = None) -> None:
     ax_h, ax_r = fig_or_sub.subplots(2, 1, sharex=True, height_ratios=[1, 1.25])
-    plotting.plot_hypnogram(
-        night["hypnogram"],
-        ax_h,
-        duration_s=night["duration_s"],
-        start_datetime=night["start"],
-        gaps=night["gaps"],
-        xlabel=False,
-        **({"missing_text": night["hypnogram_note"]} if night.get("hypnogram_note") else {}),
-    )
-    plotting.plot_lm_raster(
-        night["candidates"],
-        ax_r,
-        duration_s=night["duration_s"],
-        start_datetime=night["start"],
-        gaps=night["gaps"],
-    )
+    axis = {"duration_s": night["duration_s"], "start_datetime": night["start"],
+            "gaps": night["gaps"]}  # fmt: skip
+    note = {"missing_text": night["hypnogram_note"]} if night.get("hypnogram_note") else {}
+    plotting.plot_hypnogram(night["hypnogram"], ax_h, xlabel=False, **axis, **note)
+    plotting.plot_lm_raster(night["candidates"], ax_r, **axis)
     ax_r.set_ylabel("LMs")
     if title:
         ax_h.set_title(title, loc="left")

@@ -23,9 +23,7 @@ resource) show
 * the settings (rule profile, fields overridden against the standard profile, channels)
   and the warnings.
 
-Cohort (:func:`write_cohort_report`): ``cohort_report.html`` and ``cohort_report.pdf``
-in the batch folder: PLMS index distribution with the cut-off, PLMS vs PLMW, periodicity
-index distribution, the recordings above the cut-off and the failed ones.
+The cohort report of a batch folder is :mod:`pipelines.cohort_report`.
 
 Command line: ``plm report RESULT_DIR [--out DIR]`` (a batch folder or one night's
 folder) and ``plm export-annotations RESULT --out FILE`` (the review EDF+ file, see
@@ -35,8 +33,6 @@ folder) and ``plm export-annotations RESULT --out FILE`` (the review EDF+ file, 
 from __future__ import annotations
 
 import argparse
-import base64
-import html
 import json
 import logging
 import os
@@ -48,7 +44,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipelines import figures
+from pipelines import figures, page
+from pipelines.cohort import COHORT_FILE
 from pipelines.review import (
     REVIEW_SUFFIX,
     find_summaries,
@@ -61,9 +58,7 @@ from plm.results import PLMResult
 __all__ = [
     "PDF_SUFFIX",
     "HTML_SUFFIX",
-    "COHORT_REPORT",
     "write_reports",
-    "write_cohort_report",
     "metric_rows",
     "settings_lines",
     "warning_lines",
@@ -76,7 +71,6 @@ logger = logging.getLogger(__name__)
 
 PDF_SUFFIX = "_report.pdf"
 HTML_SUFFIX = "_report.html"
-COHORT_REPORT = "cohort_report"
 MANIFEST_SUFFIX = "_manifest.json"  # written by pipelines.batch
 
 #: Summary keys of the metric table, with their decimals (labels and units: plm.keys).
@@ -494,38 +488,6 @@ def _subtitle(result: Any) -> str:
     return " | ".join(parts)
 
 
-_CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:1.5em auto;
-max-width:1150px;color:#222;line-height:1.4;padding:0 1em}
-h1{font-size:1.5em;margin-bottom:.1em}h2{font-size:1.15em;border-bottom:1px solid #ddd;
-padding-bottom:.2em;margin-top:1.4em}.sub{color:#555;margin-top:0}
-img{max-width:100%;height:auto}table{border-collapse:collapse;font-size:.92em}
-td,th{padding:.25em .7em;border-bottom:1px solid #e4e4e4;text-align:left}
-th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
-tr.exceeded td{background:#fbd9c4;font-weight:bold}.grid{display:flex;flex-wrap:wrap;gap:1em}
-.grid>div{flex:1 1 420px}.note{color:#555;font-style:italic}ul{padding-left:1.2em}
-footer{margin-top:2em;color:#777;font-size:.85em}.flag{color:#b34700;font-weight:bold}
-"""
-
-
-def _img(fig: Any, alt: str, dpi: int = 100) -> str:
-    data = base64.b64encode(figures.figure_png(fig, dpi=dpi)).decode("ascii")
-    return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
-
-
-def _html_page(title: str, body: str) -> str:
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
-        f"{body}\n</body>\n</html>\n"
-    )
-
-
-def _ul(lines: Sequence[str]) -> str:
-    return "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in lines) + "</ul>"
-
-
 def _footer(result: Any) -> str:
     sw = result.summary.get("software") or {}
     return f"{sw.get('name', 'plmkit')} {sw.get('version', '')} | {result.stem}"
@@ -536,35 +498,41 @@ def render_html(result: Any, windows: Sequence[figures.EmgWindow], emg_note: str
     s = result.summary
     night = _night(result)
     rows = metric_rows(s)
-    table = "".join(
-        ("<tr class='exceeded'>" if r.exceeded else "<tr>") + f"<td>{html.escape(r.label)}</td>"
-        f'<td class="num">{html.escape(r.value)}</td><td>{html.escape(r.cutoff)}</td></tr>'
-        for r in rows
+    table = page.table(
+        ["Metric", "Value", "Clinical cut-off"],
+        (
+            page.tr(
+                [page.td(r.label), page.td(r.value, "num"), page.td(r.cutoff)],
+                "exceeded" if r.exceeded else None,
+            )  # fmt: skip
+            for r in rows
+        ),
     )
     rules = s.get("rules") or {}
     emg = (
-        _img(figures.emg_figure(windows, rules), "example EMG windows")
+        page.img(figures.emg_figure(windows, rules), "example EMG windows")
         if windows
-        else f'<p class="note">{html.escape(emg_note)}</p>'
+        else f'<p class="note">{page.escape(emg_note)}</p>'
     )
-    body = f"""<h1>PLM report: {html.escape(result.stem)}</h1>
-<p class="sub">{html.escape(_subtitle(result))}</p>
+    body = f"""<h1>PLM report: {page.escape(result.stem)}</h1>
+<p class="sub">{page.escape(_subtitle(result))}</p>
 <h2>Hypnogram and leg movements</h2>
-{_img(figures.night_figure(night), "hypnogram and leg-movement raster")}
+{page.img(figures.night_figure(night), "hypnogram and leg-movement raster")}
 <div class="grid"><div><h2>Intermovement intervals</h2>
-{_img(figures.imi_figure(s, figsize=(7.5, 2.9)), "IMI histograms")}</div>
-<div><h2>PLM index by stage</h2>{_img(figures.stage_figure(s), "PLM index by stage")}</div></div>
+{page.img(figures.imi_figure(s, figsize=(7.5, 2.9)), "IMI histograms")}</div>
+<div><h2>PLM index by stage</h2>
+{page.img(figures.stage_figure(s), "PLM index by stage")}</div></div>
 <h2>Summary metrics</h2>
-<table><tr><th>Metric</th><th>Value</th><th>Clinical cut-off</th></tr>{table}</table>
+{table}
 <h2>Example EMG windows (30 s)</h2>
 <p>Rectified EMG (grey), resting baseline (black), offset threshold baseline
 +{rules.get("offset_above_baseline_uv", 2.0):g} µV (green, dashed), onset threshold baseline
 +{rules.get("onset_above_baseline_uv", 8.0):g} µV (vermillion, dashed); detected LMs shaded.</p>
 {emg}
-<div class="grid"><div><h2>Settings</h2>{_ul(settings_lines(s))}</div>
-<div><h2>Warnings</h2>{_ul(warning_lines(s) or ["none"])}</div></div>
-<footer>{html.escape(_footer(result))}</footer>"""
-    return _html_page(f"PLM report {result.stem}", body)
+<div class="grid"><div><h2>Settings</h2>{page.ul(settings_lines(s))}</div>
+<div><h2>Warnings</h2>{page.ul(warning_lines(s) or ["none"])}</div></div>
+<footer>{page.escape(_footer(result))}</footer>"""
+    return page.page(f"PLM report {result.stem}", body)
 
 
 def render_pdf(result: Any, windows: Sequence[figures.EmgWindow], emg_note: str) -> bytes:
@@ -583,13 +551,6 @@ def render_pdf(result: Any, windows: Sequence[figures.EmgWindow], emg_note: str)
         footer=_footer(result),
     )
     return figures.figure_pdf(fig)
-
-
-def _write_bytes(path: Path, data: bytes) -> None:
-    from plm._util import atomic_write
-
-    with atomic_write(path, "wb") as fh:
-        fh.write(data)
 
 
 def write_reports(
@@ -623,202 +584,9 @@ def write_reports(
     stem = stem or result.stem
     windows, note = emg_windows(result, recording)
     paths = {"pdf": out / f"{stem}{PDF_SUFFIX}", "html": out / f"{stem}{HTML_SUFFIX}"}
-    _write_bytes(paths["pdf"], render_pdf(result, windows, note))
-    _write_bytes(paths["html"], render_html(result, windows, note).encode("utf-8"))
+    page.write_file(paths["pdf"], render_pdf(result, windows, note))
+    page.write_file(paths["html"], render_html(result, windows, note).encode("utf-8"))
     logger.info("%s: reports written to %s", stem, out)
-    return paths
-
-
-# ---------------------------------------------------------------------------------------
-# cohort report
-# ---------------------------------------------------------------------------------------
-
-
-def _th(column: str) -> str:
-    """Header cell of a cohort-table column: its label and unit (plm.keys), name on hover."""
-    kind = "summary" if ("summary", column) in keys.KEYS else "cohort"
-    text = keys.label(column, kind)
-    unit = keys.unit(column, kind)
-    text = f"{text} ({unit})" if unit else text
-    return f'<th title="{html.escape(column)}">{html.escape(text)}</th>'
-
-
-def _html_table(frame: pd.DataFrame, links: dict[str, str] | None = None) -> str:
-    if frame.empty:
-        return '<p class="note">none</p>'
-    head = "".join(_th(str(c)) for c in frame.columns)
-    body = []
-    for _, row in frame.iterrows():
-        cells = []
-        for c in frame.columns:
-            v = row[c]
-            text = (
-                ""
-                if v is None or (isinstance(v, float) and np.isnan(v))
-                else (f"{v:.2f}" if isinstance(v, float) else str(v))
-            )
-            cell = html.escape(text)
-            if c == "recording" and links and text in links:
-                cell = f'<a href="{html.escape(links[text])}">{cell}</a>'
-            cls = ' class="num"' if isinstance(v, (int, float, np.number)) else ""
-            cells.append(f"<td{cls}>{cell}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
-
-
-_ALL_COLUMNS = (
-    "recording",
-    "status",
-    "tst_h",
-    "plms_index",
-    "plmw_index",
-    "periodicity_index",
-    "plmsnr_index",
-    "n_plms",
-    "unscorable_h",
-    "plmd_flag",
-    "rules",
-)
-_FLAG_COLUMNS = ["recording", "plms_index", "plmw_index", "periodicity_index", "n_plms", "tst_h"]
-
-
-def _flagged(table: pd.DataFrame) -> pd.DataFrame:
-    ok = table[table["status"].isin(["ok", "skipped"])]
-    flag = ok["plmd_flag"].astype(str).str.lower().isin(["true", "1"]) if len(ok) else []
-    cols = [c for c in _FLAG_COLUMNS if c in ok]
-    out = ok[flag][cols] if len(ok) else ok[cols]
-    if "plms_index" in out:
-        out = out.assign(plms_index=pd.to_numeric(out["plms_index"], errors="coerce"))
-        out = out.sort_values("plms_index", ascending=False)
-    return out.reset_index(drop=True)
-
-
-def _failed(table: pd.DataFrame) -> pd.DataFrame:
-    bad = table[table["status"] == "failed"]
-    cols = [c for c in ("recording", "error") if c in bad]
-    return bad[cols].reset_index(drop=True)
-
-
-def _table_pages(pdf: Any, title: str, frame: pd.DataFrame, rows_per_page: int = 45) -> None:
-    for i in range(0, max(len(frame), 1), rows_per_page):
-        chunk = frame.iloc[i : i + rows_per_page]
-        fig = figures._figure(figures.A4_PORTRAIT_IN, layout=None)
-        ax = fig.add_axes((0.06, 0.05, 0.88, 0.88))
-        ax.axis("off")
-        ax.set_title(title + (" (continued)" if i else ""), loc="left", fontsize=11)
-        if chunk.empty:
-            ax.text(0, 0.95, "none", fontsize=9)
-        else:
-            cells = [
-                [f"{v:.2f}" if isinstance(v, float) else str(v)[:90] for v in row]
-                for row in chunk.itertuples(index=False)
-            ]
-            tab = ax.table(
-                cellText=cells,
-                colLabels=list(chunk.columns),
-                loc="upper left",
-                cellLoc="left",
-                edges="closed",
-            )
-            tab.auto_set_font_size(False)
-            tab.set_fontsize(7)
-            tab.auto_set_column_width(list(range(len(chunk.columns))))
-        from matplotlib.backends.backend_pdf import FigureCanvasPdf
-
-        FigureCanvasPdf(fig)
-        pdf.savefig(fig)
-
-
-def write_cohort_report(
-    out_dir: str | os.PathLike[str], table: pd.DataFrame | None = None
-) -> dict[str, Path]:
-    """Write ``cohort_report.html`` and ``cohort_report.pdf`` of a batch folder.
-
-    Parameters
-    ----------
-    out_dir : path-like
-        The batch output folder (holding ``cohort_summary.tsv`` unless ``table`` is given).
-    table : DataFrame, optional
-        The cohort table.
-
-    Returns
-    -------
-    dict
-        ``html``, ``pdf`` → written paths.
-    """
-    import io
-
-    from matplotlib.backends.backend_pdf import PdfPages
-
-    from plm.events import InputError
-
-    out = Path(out_dir)
-    if table is None:
-        src = out / "cohort_summary.tsv"
-        if not src.is_file():
-            raise InputError("no cohort_summary.tsv in this folder", source=str(out))
-        table = pd.read_csv(src, sep="\t", keep_default_na=False, na_values=[""])
-    n_ok = int(table["status"].isin(["ok", "skipped"]).sum())
-    n_failed = int((table["status"] == "failed").sum())
-    flagged, failed = _flagged(table), _failed(table)
-    links = {}
-    for _, row in table.iterrows():
-        sub = str(row.get("output_dir") or row["recording"])
-        rep = out / sub / f"{row['recording']}{HTML_SUFFIX}"
-        if rep.is_file():
-            links[str(row["recording"])] = os.path.relpath(rep, out)
-    fig = figures.cohort_figure(table)
-    counts = (
-        f"{len(table)} recordings: {n_ok} scored, {n_failed} failed, "
-        f"{len(flagged)} above the PLMS cut-off"
-    )
-    all_cols = [c for c in _ALL_COLUMNS if c in table]
-    body = f"""<h1>Cohort report</h1>
-<p class="sub">{html.escape(counts)}</p>
-{_img(fig, "cohort distributions")}
-<h2>Recordings above the PLMS cut-off (plmd_flag)</h2>
-{_html_table(flagged, links)}
-<h2>Failed recordings</h2>
-{_html_table(failed)}
-<h2>All recordings</h2>
-{_html_table(table[all_cols], links)}"""
-    paths = {"html": out / f"{COHORT_REPORT}.html", "pdf": out / f"{COHORT_REPORT}.pdf"}
-    _write_bytes(paths["html"], _html_page("PLM cohort report", body).encode("utf-8"))
-
-    buf = io.BytesIO()
-    with PdfPages(buf, metadata={"CreationDate": None, "Creator": "plmkit"}) as pdf:
-        page = figures._figure(figures.A4_PORTRAIT_IN)
-        top, bottom = page.subfigures(2, 1, height_ratios=[1.0, 1.4])
-        top.suptitle("Cohort report", x=0.02, ha="left", fontsize=13, weight="bold")
-        with figures._rc():
-            axes = top.subplots(1, 3)
-            figures.draw_cohort(table, axes)
-            ax = bottom.add_subplot()
-            ax.axis("off")
-            ax.text(0, 1.0, counts, fontsize=9, va="top")
-            lines = (
-                ["Above the PLMS cut-off:"]
-                + [
-                    f"  {r.recording}: PLMS index {float(r.plms_index):.1f}/h"
-                    for r in flagged.head(25).itertuples()
-                ]
-                + (["  none"] if flagged.empty else [])
-            )
-            lines += (
-                ["", "Failed:"]
-                + [f"  {r.recording}: {str(r.error)[:95]}" for r in failed.head(15).itertuples()]
-                + (["  none"] if failed.empty else [])
-            )
-            ax.text(0, 0.93, "\n".join(lines), fontsize=7, va="top", linespacing=1.4)
-        from matplotlib.backends.backend_pdf import FigureCanvasPdf
-
-        FigureCanvasPdf(page)
-        pdf.savefig(page)
-        if len(flagged) > 25:
-            _table_pages(pdf, "Recordings above the PLMS cut-off", flagged)
-        if len(failed) > 15:
-            _table_pages(pdf, "Failed recordings", failed)
-    _write_bytes(paths["pdf"], buf.getvalue())
     return paths
 
 
@@ -831,7 +599,7 @@ def _report_dir(result_dir: Path, out: Path | None) -> int:
     """Reports for a batch folder or a folder of results; returns the exit code."""
     from plm.events import InputError
 
-    cohort = result_dir / "cohort_summary.tsv"
+    cohort = result_dir / COHORT_FILE
     targets: list[tuple[Path, str, Path]] = []  # (folder, stem, out folder)
     table = None
     if cohort.is_file():
@@ -863,6 +631,8 @@ def _report_dir(result_dir: Path, out: Path | None) -> int:
         dest = out or result_dir
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
+        from pipelines.cohort_report import write_cohort_report
+
         paths = write_cohort_report(result_dir if out is None else dest, table)
         print(f"cohort: {paths['pdf']}, {paths['html']}")
     return 1 if failed else 0
@@ -921,7 +691,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parsers(sub: argparse._SubParsersAction, add_rules_args: Any = None) -> None:
+def add_parsers(sub: argparse._SubParsersAction) -> None:
     """Register ``plm report`` and ``plm export-annotations``."""
     p = sub.add_parser(
         "report",

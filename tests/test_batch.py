@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines import batch
+from pipelines import batch, runner
 from pipelines.cli import main
 from plm.io.edf import SignalSpec, read_header, write_edf
 
@@ -157,26 +157,38 @@ def test_progress_lines_when_not_a_tty(cohort, tmp_path, capsys):
     assert "\r" not in err
 
 
+class _Stream:
+    def __init__(self, tty):
+        self.text, self.tty = "", tty
+
+    def isatty(self):
+        return self.tty
+
+    def write(self, s):
+        self.text += s
+
+    def flush(self):
+        pass
+
+
 def test_progress_bar_on_a_terminal():
-    class Tty:
-        def __init__(self):
-            self.text = ""
-
-        def isatty(self):
-            return True
-
-        def write(self, s):
-            self.text += s
-
-        def flush(self):
-            pass
-
-    tty = Tty()
-    p = batch._Progress(2, stream=tty)
-    p({"recording": "x", "status": "ok"}, 1, 2)
-    p({"recording": "y", "status": "failed", "error": "bad"}, 2, 2)
-    assert tty.text.count("\r") == 2 and tty.text.endswith("\n")
+    tty = _Stream(True)
+    p = runner.Progress(2, "plm batch", stream=tty)
+    p({"recording": "x", "status": "ok"})
+    p({"recording": "y", "status": "failed", "error": "bad"})
+    assert "\r" in tty.text and tty.text.endswith("\n")  # a tqdm bar, closed at the end
     assert "2/2" in tty.text and "failed 1" in tty.text
+
+
+def test_progress_lines_without_a_terminal():
+    log = _Stream(False)
+    p = runner.Progress(2, "plm batch", stream=log)
+    p({"recording": "x", "status": "ok"})
+    p({"recording": "y", "status": "failed", "error": "bad"})
+    assert log.text.splitlines() == [
+        "plm batch: [1/2] x ok",
+        "plm batch: [2/2] y failed: bad",
+    ]
 
 
 # ---------------------------------------------------------------------------------------
@@ -478,35 +490,13 @@ def test_discovery_rules(tmp_path):
 def test_pairing_rules(tmp_path):
     d = tmp_path
     rec = _tiny_edf(d / "X.edf")
-    for name in (
-        "X.tsv",
-        "x.CSV",
-        "X.txt",
-        "X.xml",
-        "X-Hypnogram.edf",
-        "X_hypnogram.txt",
-        "X-events.csv",
-        "X_events.tsv",
-        "X_summary.json",
-        "X_candidates.tsv",
-        "X_truth.tsv",
-        "XY.tsv",
-        "Y.tsv",
-    ):
+    paired = ["X.tsv", "x.CSV", "X.txt", "X.xml", "X-Hypnogram.edf", "X_hypnogram.txt",
+              "X-events.csv", "X_events.tsv"]  # fmt: skip
+    others = ["X_summary.json", "X_candidates.tsv", "X_truth.tsv", "XY.tsv", "Y.tsv"]
+    for name in paired + others:
         (d / name).write_text("")
     got = [p.name for p in batch.find_annotations(rec)]
-    assert got == sorted(
-        [
-            "X.tsv",
-            "x.CSV",
-            "X.txt",
-            "X.xml",
-            "X-Hypnogram.edf",
-            "X_hypnogram.txt",
-            "X-events.csv",
-            "X_events.tsv",
-        ]
-    )
+    assert got == sorted(paired)
 
 
 def test_sleep_edf_pairing(tmp_path):
@@ -583,10 +573,10 @@ def test_run_batch_on_any_executor_keeps_job_order(tmp_path):
     ]
     seen = []
     with cf.ThreadPoolExecutor(2) as ex:
-        rows = batch.run_batch(jobs, ex, worker=_echo, on_result=lambda r, d, n: seen.append(d))
+        rows = batch.run_batch(jobs, ex, worker=_echo, on_result=seen.append)
     assert [r["recording"] for r in rows] == ["a", "bb", "ccc"]
     assert [r["plms_index"] for r in rows] == [1.0, 2.0, 3.0]
-    assert sorted(seen) == [1, 2, 3]
+    assert sorted(r["recording"] for r in seen) == ["a", "bb", "ccc"]
     with cf.ThreadPoolExecutor(2) as ex:
         rows = batch.run_batch(jobs, ex, worker=_boom)
     assert all(r["status"] == "failed" and "worker exploded" in r["error"] for r in rows)
@@ -615,15 +605,15 @@ def test_process_pool_jobs_2_equals_in_process(reference, cohort, tmp_path):
 
 
 def test_worker_limits_threads(monkeypatch):
-    for var in batch.THREAD_VARS:
+    for var in runner.THREAD_VARS:
         monkeypatch.setenv(var, "8")
-    batch._limit_threads()
-    assert all(os.environ[v] == "1" for v in batch.THREAD_VARS)
+    runner.limit_threads()
+    assert all(os.environ[v] == "1" for v in runner.THREAD_VARS)
 
 
 def test_batch_module_imports_nothing_heavy():
     code = (
-        "import sys, pipelines.batch; "
+        "import sys, pipelines.batch, pipelines.runner, pipelines.settings; "
         "bad = [m for m in ('numpy', 'pandas', 'scipy', 'matplotlib') if m in sys.modules]; "
         "print(bad); sys.exit(1 if bad else 0)"
     )

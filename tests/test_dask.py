@@ -34,21 +34,8 @@ def nights(tmp_path_factory) -> Path:
 
 def _metrics(out: Path) -> pd.DataFrame:
     t = batch.read_cohort(out).set_index("recording").sort_index()
-    cols = [
-        "status",
-        "tst_h",
-        "plms_index",
-        "plmw_index",
-        "periodicity_index",
-        "plmsnr_index",
-        "n_plms",
-        "n_plm",
-        "unscorable_h",
-        "plmd_flag",
-        "rules",
-        "output_dir",
-        "error",
-    ]
+    volatile = {"recording", "recording_path", "scored_at", "elapsed_s"}  # differ per run
+    cols = [c for c in batch.COHORT_COLUMNS if c not in volatile]
     return t[cols]
 
 

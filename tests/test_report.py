@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import plm
-from pipelines import figures, report
+from pipelines import cohort_report, figures, report
 from pipelines.cli import main
 from plm.results import PLMResult
 
@@ -168,7 +168,7 @@ def test_cohort_report_handles_no_scored_recordings(tmp_path):
 
     base = {c: None for c in batch.COHORT_COLUMNS}
     batch.write_cohort([{**base, "recording": "x", "status": "failed", "error": "boom"}], tmp_path)
-    paths = report.write_cohort_report(tmp_path)
+    paths = cohort_report.write_cohort_report(tmp_path)
     _check_pdf(paths["pdf"])
     assert "boom" in _check_html(paths["html"])
 

@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 from _http_server import clear_proxies, serve
 
+from pipelines import cap_groups
 from pipelines import validate_cap as V
 from pipelines.cli import main
 from plm.events import InputError
@@ -371,6 +372,6 @@ def test_imi_peak():
     counts[10], counts[11], counts[12] = 5, 9, 4  # 20-26 s
     counts[30] = 8  # 60-62 s: a single full bin
     lin = {"bin_edges_s": edges, "counts": counts}
-    assert V._imi_peak(lin) == 23.0
-    assert V._imi_peak(lin, smooth=False) == 23.0
-    assert V._imi_peak({"bin_edges_s": edges, "counts": [0] * 45}) is None
+    assert cap_groups.imi_peak(lin) == 23.0
+    assert cap_groups.imi_peak(lin, smooth=False) == 23.0
+    assert cap_groups.imi_peak({"bin_edges_s": edges, "counts": [0] * 45}) is None
