@@ -171,7 +171,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         "sit",
         help="score a suggested immobilization test (SIT / m-SIT) in a recording",
         description=(
-            "Score SIT windows (spec section 7): LMs 0.5-10 s, IMI 4-90 s, >= 4 per series, "
+            "Score SIT windows (docs/scoring.md §14): LMs 0.5-10 s, IMI 4-90 s, >= 4 per series, "
             "all wake; SIT PLM index per hour of test, 10-min blocks, > 40/h cut-off."
         ),
     )

@@ -50,7 +50,7 @@ PI_THRESHOLD = 0.5
 IMI_PEAK_RANGE_S = (15.0, 30.0)
 IMI_WINDOW_S = (10.0, 90.0)
 
-_CONTRAST_SOURCE = "follows from the cut-offs above (scoring-standards §4.3, §8)"
+_CONTRAST_SOURCE = "follows from the cut-offs above (docs/scoring.md §12, §13)"
 
 
 def record_group(record: str) -> str:
@@ -321,7 +321,7 @@ def compare_groups(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         _check(
             "patients_plms_above_15",
             "PLM patients: PLMS index > 15/h",
-            "ICSD-3 adult PLMD cut-off (scoring-standards §8)",
+            "ICSD-3 adult PLMD cut-off (docs/scoring.md §13)",
             "patients' median PLMS index > 15/h",
             f"{median_iqr(p_plms, 1, '/h')}; {gp['n_plms_index_above_15']} of {p_plms['n']} "
             "above 15/h",
@@ -332,7 +332,7 @@ def compare_groups(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         _check(
             "controls_plms_low",
             "Healthy controls: low PLMS index (mostly < 5–15/h)",
-            "scoring-standards §8 (older cut-off 5/h, PLMD cut-off 15/h)",
+            "docs/scoring.md §13 (older cut-off 5/h, PLMD cut-off 15/h)",
             "controls' median PLMS index < 15/h",
             f"{median_iqr(c_plms, 1, '/h')}; {gc['n_plms_index_below_5']} of {c_plms['n']} "
             "below 5/h",
@@ -348,8 +348,7 @@ def compare_groups(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
             _check(
                 f"patients_{key}_rls",
                 f"PLM patients: {label} ≈ {PI_RLS_MEAN:.2f} ± {PI_RLS_SD:.2f}",
-                "RLS with PLMS > 15/h, Korean cohort (JCSM 2016, PMC4957186; "
-                "scoring-standards §4.3)",
+                "RLS with PLMS > 15/h, Korean cohort (JCSM 2016, PMC4957186; docs/scoring.md §12)",
                 f"patients' median within mean ± 2 SD = [{lo:.2f}, {min(hi, 1.0):.2f}]",
                 median_iqr(p, 2, ""),
                 _verdict(None if not p["n"] else lo <= p["median"] <= hi),
@@ -360,7 +359,7 @@ def compare_groups(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
             _check(
                 f"{key}_threshold",
                 f"{label}: threshold ≈ {PI_THRESHOLD} separates patients from controls",
-                "Ferri et al., Sleep Med 2016 (scoring-standards §4.3, §8)",
+                "Ferri et al., Sleep Med 2016 (docs/scoring.md §12, §13)",
                 f"patients' median > {PI_THRESHOLD} and controls' median < {PI_THRESHOLD}",
                 f"patients {median_iqr(p, 2, '')}; controls {median_iqr(c, 2, '')}",
                 _verdict(
@@ -378,7 +377,7 @@ def compare_groups(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
             "patients_imi_peak",
             f"PLM patients: IMI histogram peaks at {IMI_PEAK_RANGE_S[0]:g}–"
             f"{IMI_PEAK_RANGE_S[1]:g} s",
-            "periodic LMs (scoring-standards §3.9, §4.3)",
+            "periodic LMs (docs/scoring.md §11.4, §12)",
             f"peak (2-s bins, 6-s running sum) of the patients' pooled sleep IMIs in "
             f"{IMI_WINDOW_S[0]:g}–{IMI_WINDOW_S[1]:g} s lies in {IMI_PEAK_RANGE_S[0]:g}–"
             f"{IMI_PEAK_RANGE_S[1]:g} s",

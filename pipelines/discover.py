@@ -69,9 +69,12 @@ OUTPUT_SUFFIXES = (
 def stem_of(path: str | os.PathLike[str]) -> str:
     """A file's name without its extension (``night01.edf`` -> ``night01``).
 
-    The default output stem of every command (``plm score-events``, the batch keys).
+    The default output stem of every command (``plm score-events``, the batch keys): the
+    library's rule (:func:`plm._util.stem_of`).
     """
-    return Path(path).stem
+    from plm._util import stem_of as library_stem_of
+
+    return library_stem_of(path)
 
 
 def _matches(name: str, patterns: Sequence[str]) -> bool:

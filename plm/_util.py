@@ -1,4 +1,4 @@
-"""Small helpers shared by the I/O layer: atomic writes and file hashing."""
+"""Small helpers shared by every layer: atomic writes, file hashing, output stems."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-__all__ = ["atomic_write", "sha256_file"]
+__all__ = ["atomic_write", "sha256_file", "stem_of"]
+
+_KNOWN_SUFFIXES = (".edf", ".bdf", ".tsv", ".csv", ".txt", ".xml", ".json")
 
 
 @contextlib.contextmanager
@@ -50,3 +52,16 @@ def sha256_file(path: str | os.PathLike[str], chunk_bytes: int = 1 << 20) -> str
         while block := fh.read(chunk_bytes):
             digest.update(block)
     return digest.hexdigest()
+
+
+def stem_of(path: str | os.PathLike[str]) -> str:
+    """A file's name without its extension (``night01.edf`` -> ``night01``).
+
+    The default output stem of every command; a name that is only a known extension
+    (``.tsv``) keeps it, so no output is ever named ``_summary.json``.
+    """
+    name = Path(path).name
+    for suffix in _KNOWN_SUFFIXES:
+        if name.lower().endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return Path(name).stem

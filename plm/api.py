@@ -11,10 +11,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from plm.engine import apply_rules, union_intervals
+from plm._util import stem_of
+from plm.engine import union_intervals
 from plm.events import STAGES, Hypnogram, InputError, NightEvents, empty_intervals
-from plm.metrics import compute_summary
-from plm.results import PLMResult, provenance
+from plm.night import score_night
+from plm.results import PLMResult
 from plm.rules import RuleProfile, get_rules
 
 __all__ = ["score_events", "score", "as_hypnogram", "score_night"]
@@ -82,30 +83,6 @@ def _as_intervals(table: pd.DataFrame | None, extra: tuple[str, ...], what: str)
         if col not in out:
             out[col] = "apnea" if col == "type" else ""
     return out
-
-
-def score_night(
-    events: NightEvents,
-    rules: str | RuleProfile = "wasm2016",
-    age_group: str = "adult",
-    stem: str = "night",
-    **overrides: Any,
-) -> PLMResult:
-    """Apply a rule profile to a :class:`~plm.events.NightEvents` and compute metrics."""
-    profile = get_rules(rules, **overrides)
-    engine = apply_rules(events, profile)
-    summary = compute_summary(engine, events, profile, age_group=age_group)
-    summary.update(provenance(profile, events))
-    summary["stem"] = stem
-    summary.setdefault("modality", "psg")
-    return PLMResult(
-        candidates=engine.candidates,
-        movements=engine.movements,
-        summary=summary,
-        rules=profile,
-        events=events,
-        stem=stem,
-    )
 
 
 def score_events(
@@ -176,7 +153,7 @@ def score_events(
 
         paths = [movements] if isinstance(movements, (str, os.PathLike)) else list(movements)
         events = load_night_events(paths, recording_duration_s=recording_duration_s)
-        stem = stem or _stem_of(paths[0])
+        stem = stem or stem_of(paths[0])
     if hypnogram is not None:
         if isinstance(hypnogram, (str, os.PathLike)):
             from plm.io.annotations import load_night_events
@@ -199,14 +176,6 @@ def score_events(
     if recording_duration_s is not None:
         events.recording_duration_s = float(recording_duration_s)
     return score_night(events, rules, age_group=age_group, stem=stem or "night", **overrides)
-
-
-def _stem_of(path: PathLike) -> str:
-    name = Path(path).name
-    for suffix in (".edf", ".bdf", ".tsv", ".csv", ".txt", ".xml", ".json"):
-        if name.lower().endswith(suffix):
-            return name[: -len(suffix)]
-    return Path(name).stem
 
 
 def score(
@@ -419,7 +388,7 @@ def _score_recording(
         else events.gaps
     )
     logger.info("%s: %d monolateral LMs detected", src, len(events.movements))
-    result = score_night(events, profile, age_group=age_group, stem=_stem_of(rec.path))
+    result = score_night(events, profile, age_group=age_group, stem=stem_of(rec.path))
     result.summary["inputs"].insert(0, rec.source())
     result.summary["channels"] = rec.channel_labels
     result.summary["fs_hz"] = rec.fs_hz

@@ -1,4 +1,4 @@
-"""Suggested immobilization test (SIT) and multiple SIT (m-SIT) scoring (spec §7).
+"""Suggested immobilization test (SIT) and multiple SIT (m-SIT) scoring (docs/scoring.md §14).
 
 The SIT (Montplaisir et al., Mov Disord 1998;13:324-329): the patient sits awake in bed,
 legs outstretched, for 60 min with bilateral tibialis anterior EMG; leg movements are
@@ -10,7 +10,7 @@ m-SIT (Garcia-Borreguero et al., Sleep 2013;36:1101) repeats the test several ti
 recording.
 
 The rule profile (:func:`sit_rules`) is ``wasm2016`` ("the same periodicity rules as
-PLMS", spec §7) with these fields changed:
+PLMS", docs/scoring.md §14) with these fields changed:
 
 * ``imi_min_s = 4.0`` (Michaud 2001: IMI 4-90 s; ``imi_max_s`` stays 90);
 * ``respiratory_rule = 'none'`` (no respiratory scoring in an awake sitting test);
@@ -22,7 +22,7 @@ a longer movement is kept as a non-candidate that breaks a series
 nothing else); bilateral LMs combined by overlap or a gap < 0.5 s with at most 4 parts
 and 15 s (``bilateral_rule='overlap_gap'``: WASM 2016, the project default for PLMS); a
 short IMI (< 4 s) breaks the run (``short_imi_action='break'``: WASM 2016; with the 4-s
-bound, the modal SIT IMI of 11-12 s (spec §7) is far above it); series of at least 4
+bound, the modal SIT IMI of 11-12 s (docs/scoring.md §14) is far above it); series of at least 4
 (``min_series_length``).  Any field can be overridden (``--set``).
 
 Scoring a window reuses the EMG path: :func:`plm.io.recording.load_recording`,
@@ -71,7 +71,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: SIT PLM index above which the test is positive (Montplaisir 1998; spec §7), per hour.
+#: SIT PLM index above which the test is positive (Montplaisir 1998; docs/scoring.md §14), per hour.
 SIT_CUTOFF_PER_H = 40.0
 #: Length of the reporting blocks (min).
 BLOCK_MIN = 10.0
@@ -80,7 +80,7 @@ PAD_S = 60.0
 
 
 def sit_rules(base: str | RuleProfile = "wasm2016", **overrides: Any) -> RuleProfile:
-    """The SIT rule profile (spec §7): ``base`` with IMI 4-90 s and no respiratory rule.
+    """The SIT rule profile (docs/scoring.md §14): ``base`` with IMI 4-90 s and no respiratory rule.
 
     Parameters
     ----------
@@ -101,7 +101,7 @@ def sit_rules(base: str | RuleProfile = "wasm2016", **overrides: Any) -> RulePro
     profile = dataclasses.replace(
         profile,
         name=name,
-        imi_min_s=4.0,  # Michaud 2001: IMI 4-90 s (spec §7)
+        imi_min_s=4.0,  # Michaud 2001: IMI 4-90 s (docs/scoring.md §14)
         imi_max_s=90.0,
         respiratory_rule="none",  # awake, sitting: no respiratory scoring
         reference=(
@@ -530,7 +530,7 @@ def score_sit(
     n_threads: int = 2,
     **overrides: Any,
 ) -> SITResult:
-    """Score one or more SIT windows of a recording (spec §7).
+    """Score one or more SIT windows of a recording (docs/scoring.md §14).
 
     Parameters
     ----------
@@ -573,12 +573,14 @@ def score_sit(
         No window, a window outside the recording (the message names the file and the
         window), unreadable ratings.
     """
-    from plm.api import _stem_of, recording_modality, score_night
+    from plm._util import stem_of
+    from plm.api import recording_modality
     from plm.io.annotations import read_annotation_file
+    from plm.night import score_night
 
     src = str(path)
     profile = sit_rules(rules, **overrides)
-    stem = stem or _stem_of(path)
+    stem = stem or stem_of(path)
     modality, header = recording_modality(path)
     accel = modality == "accelerometry"
     warnings: list[str] = []

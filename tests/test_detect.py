@@ -362,7 +362,7 @@ def test_detect_leg_and_detect_legs_on_raw_emg():
 
 
 def _reference(r: np.ndarray, b: float, rules) -> list[tuple[int, int]]:
-    """Slow per-sample state machine of spec §3.2 / §11 (literal rule, constant baseline)."""
+    """Slow per-sample state machine of docs/scoring.md §3.2 (literal rule, constant baseline)."""
     n_quiet = int(round(rules.offset_quiet_s * FS))
     events, start, quiet_start, quiet_len = [], None, None, 0
     for k, v in enumerate(r.tolist()):

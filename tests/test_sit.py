@@ -1,4 +1,4 @@
-"""Suggested immobilization test (SIT / m-SIT) scoring, spec §7."""
+"""Suggested immobilization test (SIT / m-SIT) scoring, docs/scoring.md §14."""
 
 from __future__ import annotations
 

@@ -29,9 +29,9 @@ measurement of peak and area on the envelope, and the posture changes (step 6).
    ``b`` above ``unscorable_rest_g`` is unscorable (e.g. vibration, walking).
 5. **Onset** at ``e > b + onset_above_rest_g``; **offset** at the start of the first
    ``offset_quiet_s`` (0.5 s) with ``e <= b + offset_above_rest_g``; LMs shorter than
-   ``lm_min_s`` (0.5 s) are dropped (spec §3.2): the kernel's
+   ``lm_min_s`` (0.5 s) are dropped (docs/scoring.md §3.3): the kernel's
    :func:`plm.detect.kernel.hysteresis_events`, as for EMG.  Maximum durations, same-leg merging and
-   bilateral rules are the engine's (spec §3.3).
+   bilateral rules are the engine's (docs/scoring.md §4.1).
 6. **Posture changes are not LMs**: an event after which the gravity direction differs
    from the one before it (``M_b`` at the onset vs ``M_a`` at the offset) by more than
    ``posture_change_deg`` (30°) is a change of position (turning over), reported in
@@ -173,7 +173,7 @@ def detect_accel(
     rules: AccelRules | None = None,
     t0_s: float = 0.0,
 ) -> AccelDetection:
-    """Detect leg movements in one ankle's triaxial acceleration (spec §3.2 structure).
+    """Detect leg movements in one ankle's triaxial acceleration (docs/scoring.md §15.1).
 
     Parameters
     ----------
@@ -244,7 +244,7 @@ def detect_accel(
         empty.unscorable = unscorable
         empty.baseline, empty.envelope = b, np.asarray(e, np.float32)
         return empty
-    # onset, quiet-run offset, unscorable edges, minimum duration: the kernel   # spec §3.2
+    # onset, quiet-run offset, unscorable edges, minimum duration: the kernel (docs/scoring.md §3.2)
     on, off, info = hysteresis_events(
         active,
         hi,

@@ -5,7 +5,7 @@ Pipeline: :func:`~plm.accel.io.load_accel` → noon-to-noon night windows → ti
 window with a warning; :mod:`plm.accel.tib`) → :func:`~plm.accel.detect.detect_accel`
 per ankle and continuous stretch → the unchanged engine (:func:`plm.api.score_night`)
 with a standard's :class:`~plm.rules.RuleProfile` (``wasm2016`` by default: IMI 10-90 s,
-at least 4 LMs; spec §3.5) → a multi-night summary.  Without a hypnogram the rates are
+at least 4 LMs; docs/scoring.md §6) → a multi-night summary.  Without a hypnogram the rates are
 per hour of time in bed (``plm_index_tib``), never a PLMS index.
 
 Reports (pages) are the application's: ``pipelines.accel_report``.
@@ -215,11 +215,12 @@ def score_accel_data(
     **overrides: Any,
 ) -> AccelScore:
     """Detect and score every night of loaded accelerometry (see :func:`score_accel`)."""
-    from plm.api import _stem_of, score_night  # the API layer, imported when scoring
+    from plm._util import stem_of
+    from plm.night import score_night
 
     profile = get_rules(rules, **overrides)
     ar = accel_rules or AccelRules()
-    stem = stem or _stem_of(data.path)
+    stem = stem or stem_of(data.path)
     source = str(data.path)
     diary_df = read_diary(diary) if isinstance(diary, (str, os.PathLike)) else diary
     if diary_df is not None and data.start_datetime is None:
@@ -364,7 +365,7 @@ def score_accel(
     right : path-like, optional
         Right-ankle file (one device per ankle).
     rules : str or RuleProfile
-        Series rules (default ``wasm2016``: IMI 10-90 s, >= 4 LMs; spec §3.5).
+        Series rules (default ``wasm2016``: IMI 10-90 s, >= 4 LMs; docs/scoring.md §6).
     accel_rules : AccelRules, optional
         Detection parameters.
     age_group : {'adult', 'child'}

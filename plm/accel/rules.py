@@ -7,7 +7,7 @@ choices, stated as such:
 =========================  =======  ====================================================
 parameter                  default  source / reason
 =========================  =======  ====================================================
-``gravity_window_s``       20.0     > 2 × the 10-s longest LM (spec §3.3): an LM never
+``gravity_window_s``       20.0     > 2 × the 10-s longest LM (docs/scoring.md §4): an LM never
                                     holds the running median
 ``gravity_method``         median   see step 2; ``highpass`` for the linear filter
 ``highpass_hz``            0.25     only for ``gravity_method='highpass'`` (0.25-0.5 Hz
@@ -20,8 +20,8 @@ parameter                  default  source / reason
                                     0.1-s envelope for 4-6 mg RMS sensor noise
 ``offset_above_rest_g``    0.01     project choice: ≈ 0.6°; 1/3 of the onset margin, as
                                     the EMG 2 µV offset is 1/4 of the 8 µV onset
-``offset_quiet_s``         0.5      WASM 2016 offset rule (spec §3.2)
-``lm_min_s``               0.5      WASM 2016 / AASM minimum LM duration (spec §3.2)
+``offset_quiet_s``         0.5      WASM 2016 offset rule (docs/scoring.md §3.3)
+``lm_min_s``               0.5      WASM 2016 / AASM minimum LM duration (docs/scoring.md §3.2)
 ``posture_change_deg``     30.0     project choice: turning over rotates the shank by
                                     45-180°; an LM leaves it within a few degrees
                                     (van Hees 2015 uses 5° between 5-s epochs to call

@@ -1,6 +1,6 @@
 """Adaptive resting baseline and monolateral leg-movement (LM) detection.
 
-The standard (spec A.2, §3.2, §11): onset where the rectified EMG rises 8 µV above the
+The standard (docs/scoring.md §3): onset where the rectified EMG rises 8 µV above the
 resting level; offset at the start of the first period of at least 0.5 s during which
 it does not exceed resting + 2 µV; keep LMs of at least 0.5 s; under WASM 2016 a 0.5 s
 running median must exceed resting + 2 µV somewhere inside the LM (morphology rule);
@@ -11,7 +11,7 @@ The project's reading of the rule
 **Resting level (baseline).**  The baseline ``b`` is the *mean rectified resting EMG*
 (for Gaussian noise of RMS σ, 0.8·σ): the level a scorer reads off the screen as "the
 resting EMG", so that "8 µV above resting" means what it says for every noise level.
-MATPLM's envelope ``movmean(r, 0.3 s) + 5·movvar(r, 0.3 s)`` (spec §3.2) is not used:
+MATPLM's envelope ``movmean(r, 0.3 s) + 5·movvar(r, 0.3 s)`` (docs/scoring.md §3.1) is not used:
 it adds µV² to µV, so it depends on the noise level quadratically (1.6 µV + 7.2 µV for
 σ = 2 µV, already 19 µV for σ = 3 µV, i.e. "unscorable") and explodes on every burst.
 It is computed on 0.1 s blocks of the rectified EMG (block means ``m``):
@@ -35,7 +35,7 @@ It is computed on 0.1 s blocks of the rectified EMG (block means ``m``):
 neighbouring blocks differ negligibly).  Measured: on band-limited Gaussian rest ``b``
 is within 3 % of the mean rectified EMG; a dense series (4 s LMs every 12 s) raises it
 by 2 % at most.  **Unscorable** = ``b > rules.unscorable_baseline_uv`` (15 µV,
-MATPLM's cut-off, spec §3.2, §6), i.e. noise above about 19 µV RMS inside the pass
+MATPLM's cut-off, docs/scoring.md §3.6, §10.3), i.e. noise above about 19 µV RMS inside the pass
 band.  Gaps shorter than ``unscorable_merge_gap_s`` (5 s) between unscorable stretches
 are merged.  Detection is off inside them (their samples count as quiet), and an event
 that ends where one starts or starts where one ends is dropped: it is the edge of the
@@ -56,17 +56,17 @@ it, so onsets can be up to 0.05 s early and offsets 0.05 s late, and same-leg bu
 less than about 0.6 s apart (instead of 0.5 s) merge.  ``envelope_s = 0`` gives the
 literal per-sample rule (used by the sample-exact tests).
 
-**Rules applied here.**  Onset = first sample with ``e > b + 8`` (spec §3.2); offset
+**Rules applied here.**  Onset = first sample with ``e > b + 8`` (docs/scoring.md §3.2); offset
 = first sample of the first run of at least ``offset_quiet_s`` samples with ``e <= b +
 2`` ("does not exceed"); a run still going at the end of the channel ends the LM
 wherever it starts; LMs shorter than ``lm_min_s`` are dropped.  Morphology (WASM 2016
-computer rule, ``rules.morphology_rule``, spec §3.2, MATPLM ``cutLowMedian.m``): the
+computer rule, ``rules.morphology_rule``, docs/scoring.md §3.4, MATPLM ``cutLowMedian.m``): the
 running median of the rectified EMG ``r`` over ``morphology_window_s`` (odd number of
 samples, centred) must exceed ``b + 2`` at some sample of the LM; it is evaluated
 exactly and without sorting, since ``median(window) > t`` if and only if more than half
 of the window's samples exceed ``t``.  ``min_amplitude_rule`` (AASM 2007): ``peak_uv >=
 onset_above_baseline_uv``.  Not applied here: maximum durations and bilateral rules (the
-engine's job, spec §3.3).
+engine's job, docs/scoring.md §4).
 
 The block means, the resting level, the unscorable stretches and the onset/offset
 hysteresis are the shared detection kernel (:mod:`plm.detect.kernel`, also used by the
@@ -183,7 +183,7 @@ def _baseline_blocks(
 
 
 def resting_baseline(rect_uv: np.ndarray, fs_hz: float, rules: RuleProfile) -> np.ndarray:
-    """Adaptive resting baseline of rectified leg EMG (spec A.2, §3.2).
+    """Adaptive resting baseline of rectified leg EMG (docs/scoring.md §3.1).
 
     The mean rectified resting EMG, following drifts over minutes and ignoring LMs; in
     long stretches of elevated EMG (noise) the mean level of that stretch, with sharp
@@ -258,7 +258,9 @@ def unscorable_stretches(
     rules: RuleProfile,
     t0_s: float = 0.0,
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """Stretches where the baseline exceeds ``rules.unscorable_baseline_uv`` (spec §3.2, §6).
+    """Stretches where the baseline exceeds ``rules.unscorable_baseline_uv``.
+
+    Rule: docs/scoring.md §3.6, §10.3.
 
     Parameters
     ----------
@@ -286,7 +288,7 @@ def unscorable_stretches(
 def _morphology_ok(
     r: np.ndarray, b: np.ndarray, margin: float, on: np.ndarray, off: np.ndarray, n_win: int
 ) -> np.ndarray:
-    """Apply the morphology rule to events ``[on, off)`` (WASM 2016, spec §3.2).
+    """Apply the morphology rule to events ``[on, off)`` (WASM 2016, docs/scoring.md §3.4).
 
     True where the running median of ``r`` (``n_win`` samples, centred) exceeds
     ``b + margin`` at some sample of the event.
@@ -356,7 +358,7 @@ def detect_movements(
     *,
     keep_baseline: bool = True,
 ) -> Detection:
-    """Detect monolateral leg movements in rectified EMG (spec A.2, §3.2, §11).
+    """Detect monolateral leg movements in rectified EMG (docs/scoring.md §3.2, §3.3).
 
     Parameters
     ----------
@@ -404,7 +406,7 @@ def detect_movements(
     if bb is not None and not keep_baseline:
         b = _BlockBaseline(bb, bn, n)  # expanded slice by slice from here on
     active, hi = _threshold_masks(r, fs, b, rules)
-    # onset, quiet-run offset, unscorable edges, minimum duration   # spec §3.2
+    # onset, quiet-run offset, unscorable edges, minimum duration   # docs/scoring.md §3.2
     on, off, found = hysteresis_events(
         active,
         hi,
@@ -415,7 +417,7 @@ def detect_movements(
     )
     info.update(found)
 
-    if rules.morphology_rule and on.size:  # WASM 2016 computer rule, spec §3.2
+    if rules.morphology_rule and on.size:  # WASM 2016 computer rule, docs/scoring.md §3.4
         ok = _morphology_ok(
             r, b, rules.offset_above_baseline_uv, on, off, odd(rules.morphology_window_s * fs)
         )
@@ -429,7 +431,7 @@ def detect_movements(
         peak[i] = float(d.max())
         area[i] = float(np.clip(d, 0, None).sum(dtype=np.float64)) / fs
 
-    if rules.min_amplitude_rule and on.size:  # AASM 2007, spec §2.1
+    if rules.min_amplitude_rule and on.size:  # AASM 2007, docs/scoring.md §3.5
         ok = peak >= rules.onset_above_baseline_uv
         info["rejected_amplitude"] = int((~ok).sum())
         on, off, peak, area = on[ok], off[ok], peak[ok], area[ok]
