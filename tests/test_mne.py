@@ -73,6 +73,17 @@ def test_edf_path_and_read_raw_edf_give_the_same_night(edf_result, preload):
     assert res.summary["inputs"][0]["sha256"] == ("" if preload else want)
 
 
+def test_small_chunks_give_the_same_movements(edf_result, monkeypatch):
+    """Chunked reads (the ECG upsampled by MNE's EDF reader included) change nothing."""
+    import plm.io.mne as plm_mne
+
+    monkeypatch.setattr(plm_mne, "_CHUNK_SAMPLES", 100_001)  # not on a data record
+    res = plm.score(mne.io.read_raw_edf(SAMPLE, preload=False))
+    _same_movements(edf_result, res)
+    assert (edf_result.movements["onset"].to_numpy() == res.movements["onset"].to_numpy()).all()
+    _same_indices(edf_result, res)
+
+
 def test_only_the_leg_and_ecg_channels_are_read(monkeypatch):
     raw = mne.io.read_raw_edf(SAMPLE, preload=False)
     asked: list[list[int]] = []

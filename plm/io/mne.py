@@ -85,7 +85,9 @@ MNE_EXTRA = "pip install plmkit[mne]"
 MNE_GAP_REASON = "recording gap (MNE BAD_ACQ_SKIP or boundary)"
 
 #: Samples per ``get_data`` call (bounds the float64 block MNE returns).
-_CHUNK_SAMPLES = 1 << 19
+_CHUNK_SAMPLES = 1 << 17
+#: Context read on each side of a chunk of a channel the reader upsamples, s.
+_MARGIN_S = 10.0
 #: Samples used to estimate the digital step of a channel.
 _STEP_SAMPLES = 1 << 20
 #: A leg channel whose median |value| exceeds this (µV after scaling) is not in volts.
@@ -238,45 +240,58 @@ def _read_signals(
 ) -> dict[int, np.ndarray]:
     """Read the picked channels over the spans, back to back, as float32 (µV for volts).
 
-    Chunks of :data:`_CHUNK_SAMPLES` bound the float64 blocks MNE returns; a channel the
-    reader upsamples on the fly (:func:`_upsampled_by_reader`) is read one span at a time.
+    Chunks of :data:`_CHUNK_SAMPLES` bound the float64 blocks MNE returns.  A channel the
+    reader upsamples on the fly (:func:`_upsampled_by_reader`) is read in longer chunks
+    with :data:`_MARGIN_S` of context on each side, and only their middle is kept.
     """
     total = sum(b - a for a, b in spans)
     out = {i: np.empty(total, dtype=np.float32) for i in picks}
-    whole = _upsampled_by_reader(raw, picks)
-    groups = [([i for i in picks if i not in whole], _CHUNK_SAMPLES)]
-    groups += [([i], max(total, 1)) for i in picks if i in whole]
-    for group, chunk in groups:
+    upsampled, record = _upsampled_by_reader(raw, picks)
+    margin = int(round(_MARGIN_S * float(raw.info["sfreq"])))
+    n_times = int(raw.n_times)
+    groups = [([i for i in picks if i not in upsampled], _CHUNK_SAMPLES, 0, 1)]
+    groups += [([i], _CHUNK_SAMPLES, margin, record) for i in picks if i in upsampled]
+    for group, chunk, pad, step in groups:
         pos = 0
         for a, b in spans:
             for c in range(a, b, chunk) if group else ():
                 d = min(c + chunk, b)
-                block = raw.get_data(picks=group, start=c, stop=d, reject_by_annotation=None)
+                # whole data records: the reader aligns an upsampled channel on them
+                lo = max(0, (c - pad) // step * step)
+                hi = min(n_times, -(-(d + pad) // step) * step)
+                block = raw.get_data(picks=group, start=lo, stop=hi, reject_by_annotation=None)
                 for k, i in enumerate(group):
                     dest = out[i][pos : pos + d - c]
-                    np.multiply(block[k], scale[i], out=dest, casting="unsafe")
+                    np.multiply(block[k, c - lo : d - lo], scale[i], out=dest, casting="unsafe")
                 pos += d - c
     return out
 
 
-def _upsampled_by_reader(raw: Any, picks: list[int]) -> set[int]:
+def _upsampled_by_reader(raw: Any, picks: list[int]) -> tuple[set[int], int]:
     """Picks an EDF/BDF/GDF reader stores below the Raw's rate and upsamples when read.
 
-    MNE resamples such a channel within each ``get_data`` call, which leaves edge
-    artifacts at the ends of every chunk of a Raw that is not preloaded
-    (mne-python issue 10635): they are read in one call per continuous stretch instead.
-    Detected from the reader's per-channel samples per record; empty for other readers.
+    MNE resamples such a channel (FFT) within each ``get_data`` call of a Raw that is
+    not preloaded: a call that does not start on a data record misaligns it, and every
+    call leaves edge artifacts at its ends (mne-python issue 10635).  Such a channel is
+    read in calls starting and ending on data records, overlapping by
+    :data:`_MARGIN_S`, whose ends are dropped.  Detected from the reader's samples per
+    record; empty for other readers.
+
+    Returns
+    -------
+    (set of int, int)
+        The picks, and the samples per data record at the Raw's rate.
     """
     extras = getattr(raw, "_raw_extras", None)
     if raw.preload or not extras or len(extras) != 1 or not isinstance(extras[0], dict):
-        return set()
+        return set(), 1
     n_samps, sel, top = (extras[0].get(k) for k in ("n_samps", "sel", "max_samp"))
     if n_samps is None or sel is None or top is None:
-        return set()
+        return set(), 1
     try:
-        return {i for i in picks if int(n_samps[sel[i]]) != int(top)}
+        return {i for i in picks if int(n_samps[sel[i]]) != int(top)}, max(int(top), 1)
     except (IndexError, TypeError, ValueError):
-        return set()
+        return set(), 1
 
 
 def _step(x: np.ndarray) -> float:
