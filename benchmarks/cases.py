@@ -374,8 +374,8 @@ def case_mne_raw(ctx: Context) -> dict[str, Any]:
     args = {"path": str(path)}
     raw_runs, edf_runs = [], []
     for _ in range(ctx.cfg.mne_repeats):  # interleaved: both see the same machine load
-        raw_runs.append(run_child("score_raw", args))
-        edf_runs.append(run_child("score_edf_mne_imported", args))
+        raw_runs.append(run_child("score_mne_baseline", {**args, "raw": True}))
+        edf_runs.append(run_child("score_mne_baseline", {**args, "raw": False}))
     raw_rss = Timing([r["peak_rss_mb"] for r in raw_runs])
     edf_rss = Timing([r["peak_rss_mb"] for r in edf_runs])
     row = _night_row(spec, path)

@@ -131,8 +131,9 @@ def task_mne(path: str, labels: list[str], ecg_label: str | None = None) -> dict
     return out
 
 
-def task_score_raw(path: str, n_threads: int = 2) -> dict[str, Any]:
-    """``plm.score(mne.io.read_raw_edf(path, preload=False))`` + ``to_dir``, first call."""
+def task_score_mne_baseline(path: str, raw: bool, n_threads: int = 2) -> dict[str, Any]:
+    """``plm.score`` + ``to_dir`` of a non-preloaded ``read_raw_edf(path)`` (``raw``) or of
+    the path, first call, mne imported in both (the same baseline)."""
     out = _baseline(_import_mne)
     import mne
 
@@ -141,27 +142,8 @@ def task_score_raw(path: str, n_threads: int = 2) -> dict[str, Any]:
     info: dict[str, Any] = {}
 
     def once() -> None:
-        raw = mne.io.read_raw_edf(path, preload=False, verbose="error")
-        result = plm.score(raw, n_threads=n_threads)
-        info["n_lm"] = int(result.summary.get("n_lm") or 0)
-        with tempfile.TemporaryDirectory() as tmp:
-            result.to_dir(tmp)
-
-    out["first"] = measured(once)
-    out["peak_rss_mb"] = peak_rss_mb()
-    out.update(info)
-    return out
-
-
-def task_score_edf_with_mne_imported(path: str, n_threads: int = 2) -> dict[str, Any]:
-    """``plm.score(path)`` + ``to_dir`` with mne imported too (the same baseline as above)."""
-    out = _baseline(_import_mne)
-    import plm
-
-    info: dict[str, Any] = {}
-
-    def once() -> None:
-        result = plm.score(path, n_threads=n_threads)
+        source = mne.io.read_raw_edf(path, preload=False, verbose="error") if raw else path
+        result = plm.score(source, n_threads=n_threads)
         info["n_lm"] = int(result.summary.get("n_lm") or 0)
         with tempfile.TemporaryDirectory() as tmp:
             result.to_dir(tmp)
@@ -254,8 +236,7 @@ def task_bytes(path: str, report: bool = False) -> dict[str, Any]:
 
 
 TASKS: dict[str, Callable[..., dict[str, Any]]] = {
-    "score_raw": task_score_raw,
-    "score_edf_mne_imported": task_score_edf_with_mne_imported,
+    "score_mne_baseline": task_score_mne_baseline,
     "bytes": task_bytes,
     "score": task_score,
     "read_legs": task_read_legs,
