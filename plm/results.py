@@ -8,11 +8,12 @@ Files written by :meth:`PLMResult.to_dir` for a recording stem ``X``:
   detected movements ``peak_uv``, ``area_uv_s``);
 * ``X_summary.json``: every metric (see :mod:`plm.metrics`) plus ``rules``,
   ``software``, ``inputs``, ``warnings`` and ``unmapped_labels``;
-* on request, :meth:`PLMResult.to_bids_events` writes ``X_events.tsv`` + ``X_events.json``
-  (BIDS-style events) and :meth:`PLMResult.to_mne_annotations` returns ``mne.Annotations``;
 * ``X_stages.tsv`` (hypnogram epochs, when there is a hypnogram) and ``X_gaps.tsv``
   (stretches not scored: EDF+D gaps, unscorable leg EMG), so that a result folder can be
   read back for reports and review files without the recording.
+
+On request, :meth:`PLMResult.to_bids_events` writes ``X_events.tsv`` + ``X_events.json``
+(BIDS-style events) and :meth:`PLMResult.to_mne_annotations` returns ``mne.Annotations``.
 
 Each file is written to a temporary name and renamed, the summary last, so a summary on
 disk means the set is complete.
