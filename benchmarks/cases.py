@@ -359,6 +359,40 @@ def case_mne(ctx: Context) -> dict[str, Any]:
     return {"rows": rows}
 
 
+def case_mne_raw(ctx: Context) -> dict[str, Any]:
+    """``plm.score(raw)`` of a non-preloaded ``read_raw_edf`` against ``plm.score(path)``.
+
+    Both in fresh processes with mne imported (same baseline); peak RSS ratio (target
+    <= 1.2: the adapter reads only the legs and the ECG, in chunks).
+    """
+    if importlib.util.find_spec("mne") is None:
+        return {"rows": [], "skipped": "mne is not installed"}
+    rows = []
+    fs = ctx.cfg.main_fs_hz
+    spec = NightSpec(ctx.cfg.hours, fs)
+    path = ctx.inputs.night(spec)
+    args = {"path": str(path)}
+    raw_runs, edf_runs = [], []
+    for _ in range(ctx.cfg.mne_repeats):  # interleaved: both see the same machine load
+        raw_runs.append(run_child("score_mne_baseline", {**args, "raw": True}))
+        edf_runs.append(run_child("score_mne_baseline", {**args, "raw": False}))
+    raw_rss = Timing([r["peak_rss_mb"] for r in raw_runs])
+    edf_rss = Timing([r["peak_rss_mb"] for r in edf_runs])
+    row = _night_row(spec, path)
+    row.update(
+        raw_wall_s=_timing([r["first"]["wall_s"] for r in raw_runs]),
+        edf_wall_s=_timing([r["first"]["wall_s"] for r in edf_runs]),
+        raw_peak_rss_mb=raw_rss.to_dict(),
+        edf_peak_rss_mb=edf_rss.to_dict(),
+        baseline_rss_mb=Timing([r["baseline_rss_mb"] for r in raw_runs]).median,
+        rss_ratio=raw_rss.median / edf_rss.median,
+        same_n_lm=raw_runs[0]["n_lm"] == edf_runs[0]["n_lm"],
+        n_lm=raw_runs[0]["n_lm"],
+    )
+    rows.append(row)
+    return {"rows": rows}
+
+
 # --------------------------------------------------------------------------- scaling
 
 
@@ -592,6 +626,7 @@ CASE_FUNCTIONS: dict[str, Callable[[Context], dict[str, Any]]] = {
     "floor": case_floor,
     "stages": case_stages,
     "mne": case_mne,
+    "mne_raw": case_mne_raw,
     "scaling": case_scaling,
     "engine": case_engine,
     "density": case_density,

@@ -131,6 +131,29 @@ def task_mne(path: str, labels: list[str], ecg_label: str | None = None) -> dict
     return out
 
 
+def task_score_mne_baseline(path: str, raw: bool, n_threads: int = 2) -> dict[str, Any]:
+    """``plm.score`` + ``to_dir`` of a non-preloaded ``read_raw_edf(path)`` (``raw``) or of
+    the path, first call, mne imported in both (the same baseline)."""
+    out = _baseline(_import_mne)
+    import mne
+
+    import plm
+
+    info: dict[str, Any] = {}
+
+    def once() -> None:
+        source = mne.io.read_raw_edf(path, preload=False, verbose="error") if raw else path
+        result = plm.score(source, n_threads=n_threads)
+        info["n_lm"] = int(result.summary.get("n_lm") or 0)
+        with tempfile.TemporaryDirectory() as tmp:
+            result.to_dir(tmp)
+
+    out["first"] = measured(once)
+    out["peak_rss_mb"] = peak_rss_mb()
+    out.update(info)
+    return out
+
+
 def _pool_worker(path: str, out_dir: str) -> int:
     import plm
 
@@ -213,6 +236,7 @@ def task_bytes(path: str, report: bool = False) -> dict[str, Any]:
 
 
 TASKS: dict[str, Callable[..., dict[str, Any]]] = {
+    "score_mne_baseline": task_score_mne_baseline,
     "bytes": task_bytes,
     "score": task_score,
     "read_legs": task_read_legs,

@@ -13,6 +13,7 @@ CASES: tuple[str, ...] = (
     "floor",
     "stages",
     "mne",
+    "mne_raw",
     "scaling",
     "engine",
     "density",
@@ -59,6 +60,7 @@ class Config:
             "engine_4000_lms_s": 0.050,
             "scaling_ratio_max": 2.2,
             "bytes_read_over_file": 1.05,
+            "mne_raw_rss_ratio": 1.2,
         }
     )
 

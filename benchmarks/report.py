@@ -104,6 +104,15 @@ def evaluate_targets(results: dict[str, Any], cfg: dict[str, Any]) -> list[Row]:
             s <= t["engine_4000_lms_s"],
             f"{r['n_lms']} LMs: apply_rules + compute_summary",
         )
+    for r in results.get("mne_raw", {}).get("rows", []):
+        check(
+            "MNE Raw peak memory",
+            f"<= {t.get('mne_raw_rss_ratio', 1.2)} x plm.score(path)",
+            r["rss_ratio"],
+            r["rss_ratio"] <= t.get("mne_raw_rss_ratio", 1.2),
+            f"non-preloaded read_raw_edf, {r['hours']:.3g} h at {r['fs_hz']:g} Hz: "
+            f"{r['raw_peak_rss_mb']['median']:.0f} vs {r['edf_peak_rss_mb']['median']:.0f} MB",
+        )
     ratio = results.get("scaling", {}).get("last_two_ratio")
     if ratio:
         worst = max(ratio["wall_first"], ratio["peak_rss"])
@@ -239,6 +248,21 @@ TABLES: dict[str, tuple[str, list[Column]]] = {
             _col("CPU s", "cpu_s", 2),
             _col("peak RSS MB", "peak_rss_mb", 0),
             _col("LMs", "n_lm", 0),
+        ],
+    ),
+    "mne_raw": (
+        "plm.score(raw) of a non-preloaded mne.io.read_raw_edf against plm.score(path), "
+        "fresh processes with mne imported",
+        [
+            *NIGHT,
+            _col("Raw wall s", "raw_wall_s", 2),
+            _col("EDF wall s", "edf_wall_s", 2),
+            _col("Raw peak RSS MB", "raw_peak_rss_mb", 0),
+            _col("EDF peak RSS MB", "edf_peak_rss_mb", 0),
+            _col("baseline RSS MB", "baseline_rss_mb", 0),
+            _col("RSS Raw / EDF", "rss_ratio", 2),
+            _col("LMs", "n_lm", 0),
+            _col("same LMs", "same_n_lm"),
         ],
     ),
     "scaling": (

@@ -25,18 +25,56 @@ logger = logging.getLogger(__name__)
 PathLike = str | os.PathLike
 
 
-def as_hypnogram(hypnogram: Any, epoch_s: float = 30.0) -> Hypnogram | None:
+#: YASA's integer stage codes (``yasa.hypno_str_to_int``): -1 artefact, -2 unscored.
+YASA_INT_STAGES: dict[int, str] = {
+    0: "W", 1: "N1", 2: "N2", 3: "N3", 4: "R", -1: "unscored", -2: "unscored",
+}  # fmt: skip
+_STAGE_ALIASES = {
+    "REM": "R", "WAKE": "W", "S1": "N1", "S2": "N2", "S3": "N3", "S4": "N3",
+    "ART": "unscored", "UNS": "unscored", "UNSCORED": "unscored",
+}  # fmt: skip
+
+
+def as_hypnogram(
+    hypnogram: Any,
+    epoch_s: float = 30.0,
+    *,
+    sf_hyp: float | None = None,
+    start_s: float = 0.0,
+) -> Hypnogram | None:
     """Coerce a hypnogram given as an object, a stage sequence or an epoch table.
 
     Parameters
     ----------
-    hypnogram : Hypnogram, sequence of str, DataFrame or None
-        A :class:`~plm.events.Hypnogram`; a sequence of stage codes, one per epoch of
-        ``epoch_s`` starting at 0 s; or a table with ``onset`` (s), ``stage`` and
-        optionally ``duration`` (s, a multiple of the epoch).
+    hypnogram : Hypnogram, yasa.Hypnogram, sequence of str or int, DataFrame or None
+        A :class:`~plm.events.Hypnogram`; a YASA-style hypnogram object (with ``.hypno``,
+        the stage per epoch, and ``.freq``, the epoch length such as ``"30s"``); a
+        sequence of stage codes, one per epoch of ``epoch_s`` (``W``, ``N1``, ``N2``,
+        ``N3``, ``R``/``REM``, ``WAKE``, ``ART``/``UNS`` → unscored; or YASA's integers
+        0-4, -1, -2); or a table with ``onset`` (s), ``stage`` and optionally
+        ``duration`` (s, a multiple of the epoch).
     epoch_s : float
         Epoch length in seconds.
+    sf_hyp : float, optional
+        Sampling frequency of a per-epoch array in Hz, as YASA names it (``1/30`` for
+        30-s epochs); overrides ``epoch_s``.
+    start_s : float
+        Start of the first epoch of a sequence (s from the recording start), e.g. the
+        first sample of an MNE Raw whose ``first_samp`` is not 0.
+
+    Raises
+    ------
+    InputError
+        Unknown stage codes, overlapping epochs, or epochs shorter than 1 s (a
+        hypnogram upsampled to the data: give the per-epoch one).
     """
+    if sf_hyp is not None:
+        if not sf_hyp > 0:
+            raise InputError(f"sf_hyp must be > 0 Hz, got {sf_hyp}")
+        epoch_s = 1.0 / float(sf_hyp)
+    if hasattr(hypnogram, "hypno") and hasattr(hypnogram, "freq"):  # yasa.Hypnogram
+        epoch_s = pd.Timedelta(hypnogram.freq).total_seconds()
+        hypnogram = list(hypnogram.hypno)
     if hypnogram is None or isinstance(hypnogram, Hypnogram):
         return hypnogram
     if isinstance(hypnogram, pd.DataFrame):
@@ -61,13 +99,28 @@ def as_hypnogram(hypnogram: Any, epoch_s: float = 30.0) -> Hypnogram | None:
             h, np.arange(len(h)), onset, n_ep * epoch_s, stages, epoch_s, None, None
         )
         return hyp
-    seq = np.asarray(list(hypnogram), dtype=object)
-    aliases = {"REM": "R", "WAKE": "W", "S1": "N1", "S2": "N2", "S3": "N3", "S4": "N3"}
-    seq = np.array([aliases.get(str(x).upper(), str(x)) for x in seq], dtype=object)
+    if epoch_s < 1.0:
+        raise InputError(
+            f"hypnogram epochs of {epoch_s:g} s: give one stage per scoring epoch (e.g. "
+            "the per-epoch YASA array with sf_hyp=1/30), not one per data sample"
+        )
+    values = np.asarray(list(hypnogram))
+    if values.dtype.kind in "iuf" and values.size:
+        if values.dtype.kind == "f" and not np.all(np.isfinite(values) & (values % 1 == 0)):
+            raise InputError("hypnogram numbers must be YASA's integer stage codes -2..4")
+        codes = values.astype(np.int64)
+        bad_codes = sorted(set(codes.tolist()) - set(YASA_INT_STAGES))
+        if bad_codes:
+            raise InputError(f"unknown YASA stage code(s) {bad_codes}; expected -2..4")
+        seq = np.array([YASA_INT_STAGES[c] for c in codes.tolist()], dtype=object)
+    else:
+        seq = np.array(
+            [_STAGE_ALIASES.get(str(x).upper(), str(x)) for x in values.tolist()], dtype=object
+        )
     bad = set(seq.tolist()) - set(STAGES) - {"unscored"}
     if bad:
         raise InputError(f"unknown stage code(s) {sorted(bad)}; use W, N1, N2, N3, R, unscored")
-    return Hypnogram(seq, epoch_s=epoch_s)
+    return Hypnogram(seq, epoch_s=epoch_s, start_s=start_s)
 
 
 def _as_intervals(table: pd.DataFrame | None, extra: tuple[str, ...], what: str) -> pd.DataFrame:
@@ -97,6 +150,7 @@ def score_events(
     lights_on_s: float | None = None,
     recording_duration_s: float | None = None,
     epoch_s: float = 30.0,
+    sf_hyp: float | None = None,
     stem: str | None = None,
     **overrides: Any,
 ) -> PLMResult:
@@ -109,8 +163,10 @@ def score_events(
         prepared :class:`~plm.events.NightEvents`, or event file(s) (TSV/CSV/BIDS, EDF+
         annotations, vendor exports) holding movements and optionally stages,
         respiratory events, arousals and lights.
-    hypnogram : Hypnogram, sequence of str, DataFrame, path or None
-        Sleep stages (30-s epochs by default); overrides stages found in ``movements``.
+    hypnogram : Hypnogram, yasa.Hypnogram, sequence of str or int, DataFrame, path or None
+        Sleep stages (30-s epochs by default; see :func:`as_hypnogram`, e.g. YASA's
+        ``Hypnogram`` or its per-epoch integer array); overrides stages found in
+        ``movements``.
     respiratory : DataFrame or None
         Apneas/hypopneas: ``onset``, ``duration`` (s), ``type``.
     arousals : DataFrame or None
@@ -125,6 +181,9 @@ def score_events(
         Recording length in s (default: end of the last event or epoch).
     epoch_s : float
         Hypnogram epoch length in s.
+    sf_hyp : float, optional
+        Sampling frequency of a per-epoch hypnogram array, Hz (YASA's name; ``1/30`` for
+        30-s epochs); overrides ``epoch_s``.
     stem : str, optional
         File-name stem for :meth:`PLMResult.to_dir`.
     **overrides
@@ -155,16 +214,7 @@ def score_events(
         events = load_night_events(paths, recording_duration_s=recording_duration_s)
         stem = stem or stem_of(paths[0])
     if hypnogram is not None:
-        if isinstance(hypnogram, (str, os.PathLike)):
-            from plm.io.annotations import load_night_events
-
-            hyp_events = load_night_events([hypnogram])
-            if hyp_events.hypnogram is None:
-                raise InputError("no sleep stages found", source=str(hypnogram))
-            events.hypnogram = hyp_events.hypnogram
-            events.sources.extend(hyp_events.sources)
-        else:
-            events.hypnogram = as_hypnogram(hypnogram, epoch_s=epoch_s)
+        _set_hypnogram(events, hypnogram, epoch_s=epoch_s, sf_hyp=sf_hyp)
     if respiratory is not None:
         events.respiratory = _as_intervals(respiratory, ("type",), "respiratory")
     if arousals is not None:
@@ -176,6 +226,26 @@ def score_events(
     if recording_duration_s is not None:
         events.recording_duration_s = float(recording_duration_s)
     return score_night(events, rules, age_group=age_group, stem=stem or "night", **overrides)
+
+
+def _set_hypnogram(
+    events: NightEvents,
+    hypnogram: Any,
+    epoch_s: float = 30.0,
+    sf_hyp: float | None = None,
+    start_s: float = 0.0,
+) -> None:
+    """Set ``events.hypnogram`` from a hypnogram file or object (:func:`as_hypnogram`)."""
+    if isinstance(hypnogram, (str, os.PathLike)):
+        from plm.io.annotations import load_night_events
+
+        hyp_events = load_night_events([hypnogram])
+        if hyp_events.hypnogram is None:
+            raise InputError("no sleep stages found", source=str(hypnogram))
+        events.hypnogram = hyp_events.hypnogram
+        events.sources.extend(hyp_events.sources)
+    else:
+        events.hypnogram = as_hypnogram(hypnogram, epoch_s=epoch_s, sf_hyp=sf_hyp, start_s=start_s)
 
 
 def score(
@@ -190,6 +260,7 @@ def score(
     keep_signals: bool = False,
     annotation_format: str | None = None,
     n_threads: int = 2,
+    hypnogram: Any = None,
     **overrides: Any,
 ) -> PLMResult:
     """Detect leg movements in a recording's leg EMG and score them.
@@ -201,14 +272,18 @@ def score(
 
     Parameters
     ----------
-    path : path or EdfHeader
+    path : path, EdfHeader or mne.io.BaseRaw
         EDF, EDF+ (C or D) or BDF recording with tibialis anterior EMG (or its header,
-        parsed by :func:`plm.io.edf.read_header`).  Ankle accelerometry (CWA, CSV, EDF
-        with accelerometer channels) goes to the accelerometry scorer (which returns its
-        own result type), or is refused with one line naming it when EMG-only arguments
-        (annotations, left, right, keep_signals) are given.
+        parsed by :func:`plm.io.edf.read_header`); an MNE ``Raw``, preloaded or not; or a
+        file of another format MNE reads (BrainVision ``.vhdr``, FIF, EEGLAB ``.set``,
+        ...; needs ``pip install plmkit[mne]``), see :mod:`plm.io.mne`.  Ankle
+        accelerometry (CWA, CSV, EDF with accelerometer channels) goes to the
+        accelerometry scorer (which returns its own result type), or is refused with one
+        line naming it when EMG-only arguments (annotations, left, right, keep_signals)
+        are given.
     annotations : path or list of paths, optional
-        Hypnogram/event files; by default the recording's own EDF+ annotations are used.
+        Hypnogram/event files; by default the recording's own annotations (EDF+, or
+        ``raw.annotations``) are used.
     rules : str or RuleProfile
         Rule profile name or object.
     left, right : str, optional
@@ -226,6 +301,9 @@ def score(
         Force the format of ``annotations``.
     n_threads : int
         Threads for the per-leg signal processing (use 1 inside parallel batch workers).
+    hypnogram : Hypnogram, yasa.Hypnogram, sequence or DataFrame, optional
+        Sleep stages overriding those of the annotations (see :func:`as_hypnogram`);
+        a sequence is one stage per 30-s epoch from the recording's first sample.
     **overrides
         Rule parameters to override.
 
@@ -243,9 +321,10 @@ def score(
     (reported as ``unscorable_h``).  Gaps of an EDF+D file are handled the same way.
     """
     from plm.io.edf import EdfHeader
+    from plm.io.mne import is_raw
 
     header = path if isinstance(path, EdfHeader) else None
-    if header is None:
+    if header is None and not is_raw(path):
         modality, header = recording_modality(path)
         if modality == "accelerometry":
             return _score_accelerometry(
@@ -254,7 +333,7 @@ def score(
     profile = get_rules(rules, **overrides)
     return _score_recording(
         header if header is not None else path, annotations, profile, left, right,
-        age_group, allow_poor_signal, keep_signals, annotation_format, n_threads,
+        age_group, allow_poor_signal, keep_signals, annotation_format, n_threads, hypnogram,
     )  # fmt: skip
 
 
@@ -279,9 +358,15 @@ def recording_modality(path: PathLike) -> tuple[str, Any]:
     (str, EdfHeader or None)
         ``"emg"`` or ``"accelerometry"``, and the header when the file is EDF/BDF and
         readable (pass it on so the header is parsed once).  An unreadable file is
-        ``"emg"`` with no header: the EMG reader reports the error.
+        ``"emg"`` with no header: the EMG reader reports the error.  A file of a format
+        read through MNE (:data:`plm.io.mne.MNE_SUFFIXES`) is ``"emg"`` with no header:
+        :func:`plm.io.recording.load_recording` opens it with ``mne.io.read_raw``.
     """
     from plm.io import edf
+    from plm.io.mne import is_mne_file
+
+    if is_mne_file(path):
+        return "emg", None
 
     if Path(path).suffix.lower() not in (".edf", ".bdf", ".rec"):
         accel = _accel_module().is_accelerometry(path)
@@ -334,8 +419,9 @@ def _score_recording(
     keep_signals: bool,
     annotation_format: str | None,
     n_threads: int,
+    hypnogram: Any = None,
 ) -> PLMResult:
-    """The body of :func:`score` for leg EMG (``path``: the file or its parsed header)."""
+    """The body of :func:`score` for leg EMG (``path``: the file, its header or a Raw)."""
     from plm.detect.recording import detect_recording
     from plm.io.annotations import load_night_events, recording_night_events
     from plm.io.recording import load_recording
@@ -352,7 +438,7 @@ def _score_recording(
             recording_duration_s=rec.duration_s,
             format=annotation_format,
         )
-    elif rec.header.annotation_indices:  # the recording's own annotations, already read
+    elif rec.has_annotations:  # the recording's own annotations, already read
         events = recording_night_events(
             rec.annotations,
             rec.path,
@@ -361,6 +447,9 @@ def _score_recording(
         )
     else:
         events = NightEvents()
+    if hypnogram is not None:
+        first_s = float(rec.segments[0, 0]) if len(rec.segments) else 0.0
+        _set_hypnogram(events, hypnogram, start_s=first_s)
     if events.movements is not None and len(events.movements):
         events.warnings.append(
             f"{len(events.movements)} leg-movement annotations in the input were ignored: "

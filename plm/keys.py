@@ -74,6 +74,12 @@ KINDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     ),
     "cohort": ("cohort_summary.tsv", "batch: one row per recording", _BATCH),
     "errors": ("errors.tsv", "batch: one row per failed recording", _BATCH),
+    "events": (
+        "<stem>_events.tsv",
+        "BIDS-style events written by the library's `PLMResult.to_bids_events()` (with a "
+        "JSON sidecar built from these rows): LMs, candidate LMs, PLM series",
+        (),
+    ),
 }
 
 
@@ -487,6 +493,23 @@ def _declare_autonomic() -> None:
 
 
 _declare_autonomic()
+# BIDS-style events (PLMResult.to_bids_events; no command writes them)
+_EV = ("events",)
+_k("onset", "s", "Onset", "start, s from the recording start (t = 0: the start_datetime of "
+   "the summary, MNE's meas_date)", "BIDS", "§1.2", kinds=_EV, by=())  # fmt: skip
+_k("duration", "s", "Duration", "length", "BIDS", "§1.2", kinds=_EV, by=())
+_k("trial_type", "", "Event type", "text: LM/left, LM/right, LM/merged (monolateral LMs); "
+   "CLM/<category> (candidate LMs), nonCLM/<category> (other combined LMs); PLM series "
+   "(first onset to last offset)", "BIDS", "§6.4", kinds=_EV, by=())  # fmt: skip
+for _name, _from in (("side", "candidates"), ("category", "candidates"),
+                     ("stage", "candidates"), ("imi", "candidates"),
+                     ("periodic", "candidates"), ("series", "candidates"),
+                     ("arousal", "candidates"), ("respiratory", "candidates"),
+                     ("exclusion", "candidates"), ("peak_uv", "movements"),
+                     ("area_uv_s", "movements")):  # fmt: skip
+    _src = next(k for k in _DECL if k.name == _name and _from in k.kinds)
+    _DECL.append(Key(_name, _EV, _src.unit, _src.label, _src.description, _src.standard,
+                     _src.section, ()))  # fmt: skip
 
 # ---------------------------------------------------------------------------------------
 # accelerometry multi-night files (§15)

@@ -12,6 +12,9 @@ Files written by :meth:`PLMResult.to_dir` for a recording stem ``X``:
   (stretches not scored: EDF+D gaps, unscorable leg EMG), so that a result folder can be
   read back for reports and review files without the recording.
 
+On request, :meth:`PLMResult.to_bids_events` writes ``X_events.tsv`` + ``X_events.json``
+(BIDS-style events) and :meth:`PLMResult.to_mne_annotations` returns ``mne.Annotations``.
+
 Each file is written to a temporary name and renamed, the summary last, so a summary on
 disk means the set is complete.
 """
@@ -24,7 +27,7 @@ import logging
 import math
 import os
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +51,26 @@ STAGES_SUFFIX = "_stages.tsv"
 GAPS_SUFFIX = "_gaps.tsv"
 #: Side tables a result may carry, written as ``<stem>_<name>.tsv`` (see ``plm.keys``).
 SIDE_TABLES: tuple[str, ...] = ("hr_response", "hr_curves")
+EVENTS_SUFFIX = "_events.tsv"
+
+#: Project columns of the BIDS events table, in order (declared in plm.keys, kind events).
+BIDS_COLUMNS: tuple[str, ...] = (
+    "side", "category", "stage", "imi", "periodic", "series", "arousal", "respiratory",
+    "exclusion", "peak_uv", "area_uv_s",
+)  # fmt: skip
+#: ``trial_type`` levels of :meth:`PLMResult.events_frame` (the BIDS sidecar's Levels).
+TRIAL_TYPES: dict[str, str] = {
+    "LM/left": "monolateral leg movement, left leg",
+    "LM/right": "monolateral leg movement, right leg",
+    "LM/merged": "monolateral leg movement on a single channel for both legs",
+    "CLM/plm": "candidate LM, member of a PLM series",
+    "CLM/short_imi": "candidate LM preceded by an IMI below the minimum, not in a series",
+    "CLM/isolated": "candidate LM neither periodic nor short-IMI",
+    "CLM/excluded": "candidate LM taking no part in scoring (see exclusion)",
+    "nonCLM/non_clm": "combined LM that is not a candidate LM",
+    "nonCLM/excluded": "combined LM excluded from scoring (see exclusion)",
+    "PLM series": "periodic LM series, first onset to last offset",
+}
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -270,6 +293,138 @@ class PLMResult:
             tables=tables,
         )  # fmt: skip
 
+    # --- MNE and BIDS (see plm.io.mne for MNE Raw objects in) ------------------------
+
+    def events_frame(
+        self, movements: bool = True, candidates: bool = True, series: bool = True
+    ) -> pd.DataFrame:
+        """The scored events as one onset-sorted table (BIDS events and MNE annotations).
+
+        Parameters
+        ----------
+        movements : bool
+            Monolateral LMs, ``trial_type`` ``LM/left``, ``LM/right`` or ``LM/merged``.
+        candidates : bool
+            Combined LMs with their category: ``CLM/<category>`` for candidate LMs
+            (``plm``, ``short_imi``, ``isolated``, ``excluded``), ``nonCLM/<category>``
+            for the others.
+        series : bool
+            PLM series, ``PLM series``, from the first onset to the last offset.
+
+        Returns
+        -------
+        DataFrame
+            ``onset``, ``duration`` (s from the recording start), ``trial_type`` and the
+            columns of :data:`BIDS_COLUMNS` the tables hold (missing where a row has no
+            value).
+        """
+        parts = []
+        mv = self.movements
+        if movements and len(mv):
+            parts.append(mv.assign(trial_type="LM/" + mv["side"].astype(str)))
+        cand = self.candidates
+        if candidates and len(cand):
+            kind = np.where(cand["candidate"].to_numpy(bool), "CLM/", "nonCLM/")
+            parts.append(cand.assign(trial_type=kind + cand["category"].astype(str)))
+        periodic = cand[cand["series"].notna()] if len(cand) else cand
+        if series and len(periodic):
+            ends = periodic["onset"] + periodic["duration"]
+            grouped = periodic.assign(end=ends).groupby("series", sort=True)
+            first, last = grouped["onset"].min(), grouped["end"].max()
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "onset": first.to_numpy(float),
+                        "duration": (last - first).to_numpy(float),
+                        "trial_type": "PLM series",
+                        "series": pd.array(first.index.to_numpy(), dtype="Int64"),
+                    }
+                )
+            )
+        columns = ["onset", "duration", "trial_type"] + [
+            c for c in BIDS_COLUMNS if any(c in part for part in parts)
+        ]
+        if not parts:
+            return pd.DataFrame({c: pd.Series(dtype=float) for c in columns[:2]}).assign(
+                trial_type=pd.Series(dtype=object)
+            )
+        flags = [c for c in ("periodic", "arousal", "respiratory") if c in columns]
+        table = pd.concat(
+            [part.reindex(columns=columns).astype(dict.fromkeys(flags, object)) for part in parts],
+            ignore_index=True,
+        )
+        if "series" in table:
+            table["series"] = pd.to_numeric(table["series"]).astype("Int64")
+        return table.sort_values(["onset", "trial_type"], kind="stable").reset_index(drop=True)
+
+    def to_mne_annotations(
+        self, movements: bool = True, candidates: bool = True, series: bool = True
+    ) -> Any:
+        """The scored events as ``mne.Annotations`` on the recording's clock.
+
+        ``orig_time`` is the recording start (``meas_date`` of an MNE Raw, the EDF
+        header start), so ``raw.set_annotations(raw.annotations + ann)`` puts them on
+        the Raw the night was scored from without touching times.  Descriptions are
+        the ``trial_type`` of :meth:`events_frame` (``LM/left``, ``CLM/plm``,
+        ``PLM series``, ...), which MNE's ``/``-tags select as groups.
+
+        Parameters
+        ----------
+        movements, candidates, series : bool
+            Which events (see :meth:`events_frame`).
+
+        Returns
+        -------
+        mne.Annotations
+
+        Raises
+        ------
+        ImportError
+            When MNE-Python is not installed (``pip install plmkit[mne]``).
+        """
+        import mne
+
+        table = self.events_frame(movements, candidates, series)
+        start = self.start
+        orig_time = None
+        if start is not None:
+            orig_time = start if start.tzinfo else start.replace(tzinfo=timezone.utc)
+        return mne.Annotations(
+            onset=table["onset"].to_numpy(float),
+            duration=table["duration"].to_numpy(float),
+            description=table["trial_type"].astype(str).to_list(),
+            orig_time=orig_time,
+        )
+
+    def to_bids_events(self, path: str | os.PathLike[str]) -> dict[str, Path]:
+        """Write the scored events as a BIDS-style ``_events.tsv`` with its JSON sidecar.
+
+        Parameters
+        ----------
+        path : path-like
+            The ``.tsv`` file to write (e.g. ``sub-01_task-sleep_events.tsv``), or a
+            folder (then ``<stem>_events.tsv`` inside it).
+
+        Returns
+        -------
+        dict
+            ``events`` (the TSV: ``onset``, ``duration``, ``trial_type`` and the
+            project's columns, ``n/a`` for missing values) and ``sidecar`` (the JSON
+            describing every column, its unit and the ``trial_type`` levels, from
+            :mod:`plm.keys`) → written paths.
+        """
+        out = Path(path)
+        if out.is_dir() or not out.suffix:
+            out = out / f"{self.stem}{EVENTS_SUFFIX}"
+        sidecar = out.with_suffix(".json")
+        table = self.events_frame()
+        with atomic_write(out, "w", encoding="utf-8", newline="") as fh:
+            table.to_csv(fh, sep="\t", index=False, na_rep="n/a", float_format="%.4f")
+        with atomic_write(sidecar, "w", encoding="utf-8") as fh:
+            json.dump(bids_sidecar(table.columns), fh, indent=2, ensure_ascii=False)
+            fh.write("\n")
+        return {"events": out, "sidecar": sidecar}
+
     @property
     def start(self) -> datetime | None:
         """Clock time of t = 0 (from the recording, kept in the summary), or None."""
@@ -281,6 +436,24 @@ class PLMResult:
         except ValueError:
             logger.warning("%s: unreadable start_datetime %r", self.stem, text)
             return None
+
+
+def bids_sidecar(columns: Any) -> dict[str, dict[str, Any]]:
+    """The BIDS JSON sidecar of an events table: description and unit of every column.
+
+    Descriptions and units come from the declarations of :mod:`plm.keys` (kind
+    ``events``); units are written in the CMIXF-12 form BIDS asks for (``uV``, ``uV.s``).
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for col in columns:
+        key = keys.get(col, "events")
+        entry: dict[str, Any] = {"LongName": key.label, "Description": key.description}
+        if key.unit:
+            entry["Units"] = key.unit.replace("µ", "u").replace("·", ".")
+        if col == "trial_type":
+            entry["Levels"] = dict(TRIAL_TYPES)
+        out[str(col)] = entry
+    return out
 
 
 def write_tsv(frame: pd.DataFrame, path: Path) -> None:

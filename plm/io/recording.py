@@ -3,7 +3,9 @@
 :func:`load_recording` parses the header once and makes one pass over the data records
 (:func:`plm.io.edf.read_pass`), which yields the leg channels in µV, the ECG, the raw
 annotation bytes (the EDF+ TALs and the per-record time keeping of EDF+D files) and the
-SHA-256 of the whole file computed from the same bytes.
+SHA-256 of the whole file computed from the same bytes.  An MNE ``Raw`` (or a file of a
+format MNE reads) is turned into the same :class:`Recording` by :mod:`plm.io.mne`, which
+shares :func:`check_leg_headers` and :func:`recording_from_arrays` with the EDF path.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,7 +34,14 @@ from plm.io.channels import (
 )
 from plm.rules import RuleProfile, get_rules
 
-__all__ = ["Recording", "load_recording", "GAP_REASON"]
+__all__ = [
+    "Recording",
+    "load_recording",
+    "check_leg_headers",
+    "recording_from_arrays",
+    "needed_signals",
+    "GAP_REASON",
+]
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +92,8 @@ class Recording:
         ``duration`` (s), ``description``; empty for plain EDF/BDF.
     sha256 : str
         SHA-256 (hex) of the whole file, from the bytes read.
+    gap_reason : str
+        ``reason`` of the gaps between segments in :meth:`gaps_frame`.
     """
 
     path: Path
@@ -101,8 +113,14 @@ class Recording:
     channels: LegChannels = field(default_factory=LegChannels)
     annotations: pd.DataFrame = field(default_factory=lambda: edf.annotations_from_bytes({}))
     sha256: str = ""
+    gap_reason: str = GAP_REASON
     spo2: np.ndarray | None = None
     spo2_fs_hz: float | None = None
+
+    @property
+    def has_annotations(self) -> bool:
+        """True when the recording carries its own annotations (EDF+ signal, or MNE's)."""
+        return bool(self.header.annotation_indices) or len(self.annotations) > 0
 
     @property
     def legs(self) -> dict[str, np.ndarray]:
@@ -138,7 +156,7 @@ class Recording:
         ]
 
     def gaps_frame(self) -> pd.DataFrame:
-        """Return the gaps between EDF+D segments as ``onset``, ``duration``, ``reason``.
+        """Return the gaps between segments as ``onset``, ``duration``, ``reason``.
 
         Returns
         -------
@@ -152,7 +170,7 @@ class Recording:
             {
                 "onset": pd.Series(onset, dtype=float),
                 "duration": pd.Series(duration, dtype=float),
-                "reason": pd.Series([GAP_REASON] * len(onset), dtype=object),
+                "reason": pd.Series([self.gap_reason] * len(onset), dtype=object),
             }
         )
 
@@ -199,22 +217,26 @@ def _check_pair(header: edf.EdfHeader, ref: ChannelRef, source: str) -> None:
 
 
 def load_recording(
-    path: str | os.PathLike[str] | edf.EdfHeader,
+    path: str | os.PathLike[str] | edf.EdfHeader | Any,
     left: str | None = None,
     right: str | None = None,
     rules: RuleProfile | str | None = None,
     allow_poor_signal: bool = False,
 ) -> Recording:
-    """Read an EDF/EDF+/BDF recording once: legs, ECG, annotations, time keeping, checksum.
+    """Read a recording once: legs, ECG, annotations, time keeping, checksum.
 
-    The header is parsed once (or taken as given) and the data records are read in one
-    pass; the SHA-256 is computed from the bytes of that pass (header, records, trailing
-    bytes), so it equals ``hashlib.sha256`` of the file.
+    EDF/EDF+/BDF files are read by the project's reader: the header is parsed once (or
+    taken as given) and the data records are read in one pass; the SHA-256 is computed
+    from the bytes of that pass (header, records, trailing bytes), so it equals
+    ``hashlib.sha256`` of the file.  An ``mne.io.BaseRaw``, or a file of another format
+    MNE reads (BrainVision, FIF, EEGLAB, ...; see :data:`plm.io.mne.MNE_SUFFIXES`), goes
+    through :func:`plm.io.mne.recording_from_raw`, which builds the same
+    :class:`Recording`.
 
     Parameters
     ----------
-    path : str, path-like or EdfHeader
-        The recording, or its already parsed header.
+    path : str, path-like, EdfHeader or mne.io.BaseRaw
+        The recording, its already parsed header, or an MNE ``Raw`` (preloaded or not).
     left, right : str, optional
         Explicit channel labels (or ``"A-B"`` bipolar derivations); see
         :func:`plm.io.channels.find_leg_channels`.
@@ -234,15 +256,79 @@ def load_recording(
     ------
     InputError
         For an unreadable file, no leg channel, legs at different sampling rates, or a
-        fatal channel problem (unless ``allow_poor_signal``).
+        fatal channel problem (unless ``allow_poor_signal``); for a non-EDF file when
+        MNE-Python is not installed (naming the ``plmkit[mne]`` extra).
     """
+    from plm.io import mne as mne_io  # imports mne itself only when it is used
+
+    if mne_io.is_raw(path) or (not isinstance(path, edf.EdfHeader) and mne_io.is_mne_file(path)):
+        return mne_io.recording_from_raw(
+            path, left=left, right=right, rules=rules, allow_poor_signal=allow_poor_signal
+        )
     header = path if isinstance(path, edf.EdfHeader) else edf.read_header(path)
-    source = str(header.path)
     rules = get_rules(rules) if rules is not None else get_rules()
     chans = find_leg_channels(header, left=left, right=right)
-    refs = chans.refs
     warnings: list[str] = []
     problems: list[ChannelProblem] = []
+    fs_hz = check_leg_headers(header, chans, rules, allow_poor_signal, warnings, problems)
+
+    ecg_index = find_ecg_channel(header)
+    spo2_index = find_spo2_channel(header)
+    needed = needed_signals(chans, ecg_index, spo2_index)
+    got = edf.read_pass(header, needed, annotations=header.annotation_indices, sha256=True)
+    if header.annotation_indices:  # EDF+ time keeping from the same bytes (cached)
+        edf.record_onsets(header, raw=got.annotation_bytes[header.annotation_indices[0]])
+    return recording_from_arrays(
+        header,
+        chans,
+        dict(zip(needed, got.signals, strict=True)),
+        fs_hz=fs_hz,
+        ecg_index=ecg_index,
+        spo2_index=spo2_index,
+        segments=edf.segments(header),
+        annotations=edf.annotations_from_bytes(got.annotation_bytes),
+        sha256=got.sha256 or "",
+        allow_poor_signal=allow_poor_signal,
+        warnings=warnings,
+        problems=problems,
+    )
+
+
+def needed_signals(
+    chans: LegChannels, ecg_index: int | None, spo2_index: int | None = None
+) -> list[int]:
+    """Sorted indices of the signals to read: the legs (both ends of a derivation), ECG, SpO2."""
+    return sorted(
+        {i for r in chans.refs.values() for i in (r.index, r.ref_index) if i is not None}
+        | {i for i in (ecg_index, spo2_index) if i is not None}
+    )
+
+
+def check_leg_headers(
+    header: edf.EdfHeader,
+    chans: LegChannels,
+    rules: RuleProfile,
+    allow_poor_signal: bool,
+    warnings: list[str],
+    problems: list[ChannelProblem],
+) -> float:
+    """Check the leg channels' headers (before any sample is read); return their rate.
+
+    Appends the non-fatal problems to ``warnings`` and every problem to ``problems``.
+
+    Returns
+    -------
+    float
+        The sampling rate of the leg channels, Hz.
+
+    Raises
+    ------
+    InputError
+        A fatal problem (unless ``allow_poor_signal``), a derivation of two channels
+        that cannot be subtracted, or legs at different sampling rates.
+    """
+    source = str(header.path)
+    refs = chans.refs
     if chans.merged is not None:
         warnings.append(
             f"only a single merged leg channel {chans.merged.label!r}: bilateral rules cannot apply"
@@ -265,23 +351,62 @@ def load_recording(
             + ", ".join(f"{refs[s].label!r} {fs:g} Hz" for s, fs in rates.items()),
             source,
         )
-    fs_hz = next(iter(rates.values()))
+    return float(next(iter(rates.values())))
 
-    ecg_index = find_ecg_channel(header)
-    spo2_index = find_spo2_channel(header)
-    needed = sorted(
-        {i for r in refs.values() for i in (r.index, r.ref_index) if i is not None}
-        | {i for i in (ecg_index, spo2_index) if i is not None}
-    )
-    got = edf.read_pass(header, needed, annotations=header.annotation_indices, sha256=True)
-    arrays = dict(zip(needed, got.signals, strict=True))
-    if header.annotation_indices:  # EDF+ time keeping from the same bytes (cached)
-        edf.record_onsets(header, raw=got.annotation_bytes[header.annotation_indices[0]])
-    annotations = edf.annotations_from_bytes(got.annotation_bytes)
 
+def recording_from_arrays(
+    header: edf.EdfHeader,
+    chans: LegChannels,
+    arrays: dict[int, np.ndarray],
+    *,
+    fs_hz: float,
+    ecg_index: int | None,
+    segments: np.ndarray,
+    spo2_index: int | None = None,
+    annotations: pd.DataFrame,
+    sha256: str,
+    allow_poor_signal: bool,
+    warnings: list[str],
+    problems: list[ChannelProblem],
+    gap_reason: str = GAP_REASON,
+) -> Recording:
+    """Derive the legs from the signals read, check their samples, build the Recording.
+
+    Parameters
+    ----------
+    header : EdfHeader
+        The recording's header (for an MNE ``Raw``, the one built from its info).
+    chans : LegChannels
+        The leg channels (:func:`plm.io.channels.find_leg_channels`).
+    arrays : dict
+        Signal index → samples (µV for voltage channels), the segments back to back.
+    fs_hz : float
+        Leg sampling rate (:func:`check_leg_headers`), Hz.
+    ecg_index : int or None
+        The ECG signal, if any.
+    spo2_index : int or None
+        The SpO2 signal, if any.
+    segments : ndarray, shape (n, 2)
+        Continuous stretches ``[start_s, end_s)`` (s from the start time).
+    annotations : DataFrame
+        The recording's own annotations (``onset``, ``duration``, ``description``).
+    sha256 : str
+        SHA-256 of the file.
+    allow_poor_signal : bool
+        Fatal data problems become warnings.
+    warnings, problems : list
+        From :func:`check_leg_headers`; the data problems are appended.
+    gap_reason : str
+        ``reason`` of the gaps between segments.
+
+    Returns
+    -------
+    Recording
+    """
+    source = str(header.path)
     legs: dict[str, np.ndarray] = {}
     data_problems: list[ChannelProblem] = []
-    for side, ref in refs.items():
+    for side, ref in chans.refs.items():
         x = arrays[ref.index]
         if ref.ref_index is not None:
             x = x - arrays[ref.ref_index]
@@ -294,7 +419,7 @@ def load_recording(
     problems.extend(data_problems)
     _fatal_or_warn(data_problems, allow_poor_signal, warnings, source)
 
-    labels = {side: ref.label for side, ref in refs.items()}
+    labels = {side: ref.label for side, ref in chans.refs.items()}
     ecg = ecg_fs = None
     if ecg_index is not None:
         ecg = arrays[ecg_index]
@@ -305,14 +430,13 @@ def load_recording(
         spo2 = arrays[spo2_index]
         spo2_fs = header.signals[spo2_index].fs_hz
         labels["spo2"] = header.signals[spo2_index].label
-    segs = edf.segments(header)
-    duration = float(segs[-1, 1]) if len(segs) else 0.0
+    duration = float(segments[-1, 1]) if len(segments) else 0.0
     log.info(
         "%s: legs %s at %g Hz, %d segment(s), %.0f s",
         source,
         labels,
         fs_hz,
-        len(segs),
+        len(segments),
         duration,
     )
     return Recording(
@@ -324,7 +448,7 @@ def load_recording(
         merged_uv=legs.get("merged"),
         ecg=ecg,
         ecg_fs_hz=ecg_fs,
-        segments=segs,
+        segments=segments,
         warnings=warnings,
         channel_labels=labels,
         start_datetime=header.start_datetime,
@@ -332,7 +456,8 @@ def load_recording(
         problems=problems,
         channels=chans,
         annotations=annotations,
-        sha256=got.sha256 or "",
+        sha256=sha256,
+        gap_reason=gap_reason,
         spo2=spo2,
         spo2_fs_hz=spo2_fs,
     )
