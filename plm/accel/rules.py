@@ -61,17 +61,36 @@ class AccelRules:
 
     name: str = "accel2026"
     gravity_window_s: float = 20.0
-    gravity_method: Literal["median", "highpass"] = "median"
+    gravity_method: Literal["posture", "median", "highpass"] = "posture"
     highpass_hz: float = 0.25
     envelope_s: float = 0.1
     baseline_floor_s: float = 30.0
     baseline_window_s: float = 60.0
     onset_above_rest_g: float = 0.03
     offset_above_rest_g: float = 0.01
+    onset_above_noise_sd: float = 8.0
+    offset_above_noise_sd: float = 4.0
     offset_quiet_s: float = 0.5
     lm_min_s: float = 0.5
-    posture_change_deg: float = 30.0
+    posture_change_deg: float = 10.0
+    held_min_deg: float = 2.0
+    still_smooth_s: float = 0.3
+    still_window_s: float = 0.5
+    still_range_g: float = 0.02
+    still_noise_sd: float = 5.0
+    still_min_s: float = 0.3
+    posture_probe_s: float = 2.0
+    held_movement_max_s: float = 30.0
+    posture_merge_s: float = 3.0
     unscorable_rest_g: float = 0.1
+    # walking and out of bed
+    gait_impact_g: float = 0.3
+    gait_min_hz: float = 0.5
+    gait_max_hz: float = 2.5
+    gait_min_steps: int = 6
+    gait_max_cv: float = 0.3
+    upright_min_deg: float = 45.0
+    walk_join_s: float = 3.0
     # time in bed (HDCZA, van Hees 2018)
     tib_epoch_s: float = 5.0
     tib_median_s: float = 300.0
@@ -79,6 +98,8 @@ class AccelRules:
     tib_multiplier: float = 15.0
     tib_min_block_s: float = 1800.0
     tib_max_gap_s: float = 3600.0
+    lying_min_deg: float = 60.0
+    tib_upright_gap_s: float = 600.0
     night_split_hour: int = 12
     min_night_data_s: float = 1800.0
 
@@ -88,12 +109,21 @@ class AccelRules:
             v = getattr(self, f.name)
             if f.name.endswith(("_s", "_g", "_hz", "_deg")) and v < 0:
                 raise ValueError(f"accelerometer parameter {f.name} must be >= 0, got {v}")
-        if self.gravity_method not in ("median", "highpass"):
+        if self.gravity_method not in ("posture", "median", "highpass"):
             raise ValueError(
-                f"gravity_method must be 'median' or 'highpass', got {self.gravity_method!r}"
+                "gravity_method must be 'posture', 'median' or 'highpass', got "
+                f"{self.gravity_method!r}"
             )
         if self.offset_above_rest_g > self.onset_above_rest_g:
             raise ValueError("offset_above_rest_g must not exceed onset_above_rest_g")
+        if self.onset_above_noise_sd < 0 or self.offset_above_noise_sd < 0:
+            raise ValueError("onset/offset_above_noise_sd must be >= 0")
+        if self.offset_above_noise_sd > self.onset_above_noise_sd:
+            raise ValueError("offset_above_noise_sd must not exceed onset_above_noise_sd")
+        if not 0 < self.gait_min_hz < self.gait_max_hz:
+            raise ValueError("need 0 < gait_min_hz < gait_max_hz")
+        if self.gait_min_steps < 2 or self.gait_max_cv < 0:
+            raise ValueError("gait_min_steps must be >= 2 and gait_max_cv >= 0")
         if self.gravity_window_s <= 0 or self.tib_epoch_s <= 0:
             raise ValueError("gravity_window_s and tib_epoch_s must be > 0")
         if not 0 <= self.night_split_hour <= 23:
