@@ -124,9 +124,17 @@ def posture_reference(
 
     Still runs are accepted in time order as the current posture when their orientation
     (median of the block means) is within ``held_min_deg`` of the last accepted one.  A
-    run displaced further is a *held movement* — not accepted — when a later run within
-    ``held_movement_max_s`` of the end of the accepted one comes back within
-    ``held_min_deg``; otherwise it is a new posture.  Inside an accepted run the
+    run displaced further is a *held movement* — not accepted — when the leg got there
+    without a larger excursion on the way (at most ``held_overshoot`` × the
+    displacement, on the block means smoothed over ``still_smooth_s``) and a later run
+    within ``held_movement_max_s`` of the end of the accepted one brings it back: it
+    ends within ``held_min_deg`` of the posture, or closer than the displaced run and
+    passing within ``held_return_fraction`` of the displacement of the posture on the way
+    (an LM may leave the leg a few degrees to either side), reached from the run before
+    it without a larger excursion.  A run displaced by less than ``posture_change_deg``
+    and shorter than ``posture_min_s`` is not a posture either (the leg paused inside a
+    movement); any other run is a new posture.  (An LM that leaves the leg a few degrees off is followed by a
+    larger excursion of the next LM, so two LMs are not taken for one held movement.)  Inside an accepted run the
     reference is the running mean over ``gravity_window_s`` (slow drift; a still run
     holds no movement, so a mean will do); between
     accepted runs (movements, held movements, turns) it stays at the value the last
@@ -144,24 +152,46 @@ def posture_reference(
     orient = np.array([np.median(blocks[a:b], axis=0) for a, b in zip(r0, r1, strict=True)])
     cb = np.concatenate(([0], np.cumsum(barrier)))
     held_max = rules.held_movement_max_s / block_s
+    ns = max(1, int(round(rules.still_smooth_s / block_s)))
+    sm = ndimage.uniform_filter1d(blocks, ns, axis=0, mode="nearest")
+
+    def excursion(a: int, b: int, v: np.ndarray) -> float:
+        """Largest angle (°) of the smoothed orientation in blocks [a, b) from ``v``."""
+        return float(angle_deg(sm[a:b], v[None]).max()) if b > a else 0.0
+
     accepted = np.zeros(m, bool)
     accepted[0] = True
     p, k = 0, 1
     while k < m:  # loop per still run (rejected runs are skipped over)
         crossed = cb[r0[k]] > cb[r1[p]]
-        if crossed or float(angle_deg(orient[k], orient[p])) <= rules.held_min_deg:
+        disp = float(angle_deg(orient[k], orient[p]))
+        if crossed or disp <= rules.held_min_deg:
             accepted[k] = True
             p, k = k, k + 1
             continue
         back = -1
-        j = k + 1
-        while j < m and r0[j] - r1[p] <= held_max and cb[r0[j]] == cb[r1[p]]:
-            if float(angle_deg(orient[j], orient[p])) <= rules.held_min_deg:
-                back = j
-                break
-            j += 1
+        # a held movement departs to about where it stays (no larger excursion first)
+        if excursion(int(r1[p]), int(r0[k]), orient[p]) <= rules.held_overshoot * disp:
+            j = k + 1
+            while j < m and r0[j] - r1[p] <= held_max and cb[r0[j]] == cb[r1[p]]:
+                d_j = float(angle_deg(orient[j], orient[p]))
+                near = float(angle_deg(sm[r1[j - 1] : r1[j]], orient[p][None]).min())
+                if d_j <= rules.held_min_deg or (
+                    d_j < disp and near <= rules.held_return_fraction * disp
+                ):
+                    # ... and comes back from there the same way
+                    d_ret = max(float(angle_deg(orient[j], orient[j - 1])), rules.held_min_deg)
+                    if excursion(int(r1[j - 1]), int(r0[j]), orient[j - 1]) <= (
+                        rules.held_overshoot * d_ret
+                    ):
+                        back = j
+                    break
+                j += 1
         if back >= 0:
             k = back  # runs k..back-1 are a held movement's plateau
+            continue
+        if disp < rules.posture_change_deg and (r1[k] - r0[k]) * block_s < rules.posture_min_s:
+            k += 1  # a small displacement held briefly: inside a movement, not a posture
             continue
         accepted[k] = True
         p, k = k, k + 1

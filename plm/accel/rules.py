@@ -73,7 +73,10 @@ class AccelRules:
     offset_quiet_s: float = 0.5
     lm_min_s: float = 0.5
     posture_change_deg: float = 10.0
-    held_min_deg: float = 2.0
+    held_min_deg: float = 1.0
+    held_overshoot: float = 2.0
+    held_return_fraction: float = 0.3
+    posture_min_s: float = 3.0
     still_smooth_s: float = 0.3
     still_window_s: float = 0.5
     still_range_g: float = 0.02

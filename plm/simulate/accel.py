@@ -49,7 +49,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import signal as sps
 
 from plm.simulate.accel_scenes import (
     add_walk,
