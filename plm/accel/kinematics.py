@@ -122,21 +122,25 @@ def posture_reference(
 ) -> np.ndarray:
     """Per-block gravity reference: the posture the leg is in, or was in before it moved.
 
-    Still runs are accepted in time order as the current posture when their orientation
-    (median of the block means) is within ``held_min_deg`` of the last accepted one.  A
-    run displaced further is a *held movement* — not accepted — when the leg got there
-    without a larger excursion on the way (at most ``held_overshoot`` × the
-    displacement, on the block means smoothed over ``still_smooth_s``) and a later run
-    within ``held_movement_max_s`` of the end of the accepted one brings it back: it
-    ends within ``held_min_deg`` of the posture, or closer than the displaced run and
-    passing within ``held_return_fraction`` of the displacement of the posture on the way
-    (an LM may leave the leg a few degrees to either side), reached from the run before
-    it without a larger excursion.  A run displaced by less than ``posture_change_deg``
-    and shorter than ``posture_min_s`` is not a posture either (the leg paused inside a
-    movement); any other run is a new posture.  (An LM that leaves the leg a few degrees off is followed by a
-    larger excursion of the next LM, so two LMs are not taken for one held movement.)  Inside an accepted run the
-    reference is the running mean over ``gravity_window_s`` (slow drift; a still run
-    holds no movement, so a mean will do); between
+    Still runs (:func:`still_runs`) are taken in time order; each has an orientation
+    (median of its block means).  A run within ``held_min_deg`` of the current posture
+    (the last accepted run) is accepted: the posture, drifting.  A run displaced
+    further is the plateau of a *held movement*, not accepted, when
+
+    * the leg got there without a larger excursion on the way (at most
+      ``held_overshoot`` × the displacement, on the block means smoothed over
+      ``still_smooth_s``; an LM that leaves the leg a few degrees off went further
+      first, so two LMs are not taken for one held movement), and
+    * a later run within ``held_movement_max_s`` of the end of the posture brings the
+      leg back: it ends within ``held_min_deg`` of the posture, or closer than the
+      plateau after passing within ``held_return_fraction`` of the displacement of the
+      posture (an LM may leave the leg a few degrees to either side), reached from the
+      run before it without a larger excursion.
+
+    A run displaced by less than ``posture_change_deg`` and shorter than
+    ``posture_min_s`` is not accepted either (the leg paused inside a movement).  Any
+    other run is a new posture.  Inside an accepted run the reference is the running
+    mean over ``gravity_window_s`` (slow drift; a still run holds no movement); between
     accepted runs (movements, held movements, turns) it stays at the value the last
     accepted run ended with.  No return is searched across a ``barrier`` block (out of
     bed).
