@@ -120,11 +120,12 @@ def test_posture_changes_alone_are_not_lms():
     mv, posture, _ = detect_accel_window(acc.to_accel_data(), 0, 3600)
     assert len(mv) == 0
     assert len(posture) == len(acc.posture_changes)
-    assert (posture["tilt_deg"] > 30).all()
+    assert (posture["tilt_deg"] > AccelRules().posture_change_deg).all()
 
 
-def test_highpass_variant_runs(night50):
-    rules = AccelRules(gravity_method="highpass")
+@pytest.mark.parametrize("method", ["highpass", "median"])
+def test_other_gravity_methods_run(night50, method):
+    rules = AccelRules(gravity_method=method)
     mv, _, _ = detect_accel_window(night50.to_accel_data(), 3600, 4200, rules)
     assert {"onset", "duration", "side", "peak_g"} <= set(mv.columns)
 

@@ -93,7 +93,13 @@ class AccelScore:
             idx = s.get("plm_index_tib")
             lines.append(
                 f"{n.result.stem}: {s['n_lm']} LMs, {s['n_clm']} CLMs, {s['n_plm']} PLMs in "
-                f"{s.get('tib_h') or 0:.2f} h in bed ({n.tib_source}); PLM index (time in bed) "
+                f"{s.get('tib_h') or 0:.2f} h in bed ({n.tib_source}"
+                + (
+                    f", {s['out_of_bed_h'] * 60:.1f} min out of bed"
+                    if s.get("out_of_bed_h")
+                    else ""
+                )
+                + "); PLM index (time in bed) "
                 + (f"{idx:.1f}/h" if idx is not None else "n/a")
                 + f" [{n.result.rules.name}, actigraphy]"
             )
@@ -209,15 +215,20 @@ def multinight_summary(nights: Sequence[AccelNight]) -> tuple[pd.DataFrame, dict
 
 
 def _out_of_bed(unscorable: pd.DataFrame, tib: tuple[float, float]) -> pd.DataFrame:
-    """Out-of-bed stretches inside the time in bed, both ankles joined (``sides``)."""
+    """Out-of-bed episodes inside the time in bed, both ankles joined (``sides``).
+
+    Stretches reaching lights off or lights on (getting into bed, getting up) are the
+    edges of the time in bed, not episodes; like every out-of-bed stretch they are gaps
+    to the engine.
+    """
     cols = ["onset", "duration", "sides"]
     if not len(unscorable):
         return pd.DataFrame(columns=cols)
     rows = unscorable[unscorable["reason"].astype(str).str.startswith(OUT_OF_BED)]
     if not len(rows):
         return pd.DataFrame(columns=cols)
-    on = np.clip(rows["onset"].to_numpy(float), *tib)
-    off = np.clip(rows["onset"].to_numpy(float) + rows["duration"].to_numpy(float), *tib)
+    on = rows["onset"].to_numpy(float)
+    off = on + rows["duration"].to_numpy(float)
     side = rows["reason"].astype(str).str.extract(r"\((\w+)\)")[0].fillna("").to_numpy()
     order = np.argsort(on, kind="stable")
     out: list[list[Any]] = []
@@ -229,8 +240,10 @@ def _out_of_bed(unscorable: pd.DataFrame, tib: tuple[float, float]) -> pd.DataFr
             out[-1][2].add(sd)
         else:
             out.append([a, b, {sd}])
+    # getting into bed at lights off and out at lights on are the time in bed's edges
+    inside = [r for r in out if r[0] > tib[0] and r[1] < tib[1]]
     return pd.DataFrame(
-        [(a, b - a, ",".join(sorted(x for x in sd if x))) for a, b, sd in out], columns=cols
+        [(a, b - a, ",".join(sorted(x for x in sd if x))) for a, b, sd in inside], columns=cols
     )
 
 

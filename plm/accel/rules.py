@@ -69,7 +69,7 @@ class AccelRules:
     onset_above_rest_g: float = 0.03
     offset_above_rest_g: float = 0.01
     onset_above_noise_sd: float = 8.0
-    offset_above_noise_sd: float = 4.0
+    offset_above_noise_sd: float = 5.0
     offset_quiet_s: float = 0.5
     lm_min_s: float = 0.5
     posture_change_deg: float = 10.0
