@@ -2,42 +2,43 @@
 
 Leg movements (LMs) are detected with the same structure as the EMG detector
 (:mod:`plm.detect.emg`), and with the same kernel (:mod:`plm.detect.kernel`: block means,
-adaptive resting level, onset/offset hysteresis with a quiet run and a minimum
-duration).  What is the accelerometer's own: the amplitude trace (gravity removed,
-steps 1-3), the parameters (:class:`~plm.accel.rules.AccelRules`, in g), the
-measurement of peak and area on the envelope, and the posture changes (step 6).
+adaptive resting level, onset/offset hysteresis with a quiet run).  What is the
+accelerometer's own: the amplitude trace (gravity removed against a posture reference),
+the parameters (:class:`~plm.accel.rules.AccelRules`, in g and degrees), the noise-scaled
+margins, and telling LMs from posture changes and walking by their kinematics
+(:mod:`plm.accel.kinematics`).
 
-
-1. **Gravity / posture reference.**  Per axis, the running median of the 0.1-s block
-   means over the ``gravity_window_s`` (20 s) *before* each instant (``M_b``) and over
-   the 20 s *after* it (``M_a``).  An LM lasts at most 10 s, so it never holds the
-   median; a posture change (a step of the gravity direction) is followed by ``M_a``
-   at once and by ``M_b`` once it is passed.
-2. **Movement signal** ``s = min(|a - M_b|, |a - M_a|)`` (g, vector norm): the departure
-   from the resting orientation *and* the dynamic acceleration, with gravity removed.
-   Unlike a linear high-pass it does not decay during a held movement (a 5-s held
-   dorsiflexion keeps its full value instead of fading with the filter's time constant)
-   and it does not ring after a posture change: after a step, ``|a - M_a|`` is at the
-   noise level as soon as the new position is held, so only the turn itself shows.
-   ``gravity_method='highpass'`` uses a linear Butterworth high-pass at ``highpass_hz``
-   per axis instead (for comparison).
-3. **Envelope** ``e`` = moving mean of ``s`` over ``envelope_s`` (0.1 s, as for EMG).
+1. **Still runs, walking.**  0.1-s block means; the per-axis sensor noise; runs where the
+   orientation does not change; walking bouts (periodic impacts while upright) with
+   getting up and lying down around them: *out of bed*.
+2. **Posture reference** ``R`` (per block): the orientation of the current posture,
+   held through every movement — an LM, a movement held 11-20 s — and re-estimated only
+   when the leg settles in a new posture (after a turn), never across a walk
+   (:func:`~plm.accel.kinematics.posture_reference`).
+3. **Movement signal** ``s = |a - R|`` (g, vector norm): the departure from the posture
+   *and* the dynamic acceleration.  It does not decay during a held movement (a
+   high-pass, or a running median that follows a held posture, would cut a long
+   movement into pieces) and it does not ring after a posture change.
+   ``gravity_method='median'`` (``min(|a - M_b|, |a - M_a|)`` with 20-s running
+   medians before and after each instant) and ``'highpass'`` (a Butterworth high-pass)
+   are kept for comparison.  **Envelope** ``e`` = moving mean of ``s`` over
+   ``envelope_s`` (0.1 s, as for EMG).
 4. **Resting level** ``b``: the EMG detector's scheme in g (the shared kernel
-   :func:`plm.detect.kernel.resting_level`, one level class): a floor = morphological
-   opening (30 s) of the 0.5-s-smoothed block means; resting blocks = within
-   ``onset_above_rest_g`` of the floor; ``b`` = their masked moving mean over 60 s.
-   ``b`` above ``unscorable_rest_g`` is unscorable (e.g. vibration, walking).
-5. **Onset** at ``e > b + onset_above_rest_g``; **offset** at the start of the first
-   ``offset_quiet_s`` (0.5 s) with ``e <= b + offset_above_rest_g``; LMs shorter than
-   ``lm_min_s`` (0.5 s) are dropped (spec §3.2): the kernel's
-   :func:`plm.detect.kernel.hysteresis_events`, as for EMG.  Maximum durations, same-leg merging and
-   bilateral rules are the engine's (spec §3.3).
-6. **Posture changes are not LMs**: an event after which the gravity direction differs
-   from the one before it (``M_b`` at the onset vs ``M_a`` at the offset) by more than
-   ``posture_change_deg`` (30°) is a change of position (turning over), reported in
-   ``posture_changes`` and left out of the LMs.  An LM returns the leg to about where it
-   was.
-
+   :func:`plm.detect.kernel.resting_level`, one level class; out-of-bed blocks do not
+   raise it); ``b`` above ``unscorable_rest_g`` is unscorable.
+5. **Margins follow the sensor**: onset at ``e > b + max(onset_above_rest_g,
+   onset_above_noise_sd × σ)``, offset at the start of the first ``offset_quiet_s``
+   with ``e <= b + max(offset_above_rest_g, offset_above_noise_sd × σ)``, σ = the
+   robust SD of the resting envelope of this stretch (as the EMG resting level follows
+   resting EMG): on an 8-10 mg sensor a twitch is not stretched into an LM by noise
+   reaching the 0.01-g offset.  The kernel's
+   :func:`plm.detect.kernel.hysteresis_events`.
+6. **Classification** (:func:`~plm.accel.kinematics.classify_events`): events inside
+   out-of-bed stretches are part of the walk; an event across which ``R`` changes by
+   more than ``posture_change_deg`` (10°) is a posture change (turn, partial turn),
+   reported in ``posture_changes`` and left out of the LMs; the rest are movements, and
+   those shorter than ``lm_min_s`` (0.5 s, spec §3.2) are dropped.  Maximum durations,
+   same-leg merging and bilateral rules are the engine's (spec §3.3).
 """
 
 from __future__ import annotations

@@ -1,28 +1,31 @@
 """Telling leg movements, posture changes and walking apart by their kinematics.
 
-:func:`plm.accel.detect.detect_accel` finds *events* (stretches where the leg moves) with
-the shared kernel; this module decides what each one is:
+:func:`plm.accel.detect.detect_accel` uses these pieces (parameters: :class:`AccelRules`):
 
-* **Posture timeline** (:func:`classify_events`).  The orientation of the leg before an
-  event is the median gravity vector of the quiet blocks just before its onset, and
-  after it the median of the quiet blocks just after its offset (at most
-  ``posture_probe_s`` of each, never across another event), so that a turn following a
-  movement within seconds does not count as the movement's own result.  A current
-  *posture* is carried from event to event: an event after which the leg is within
-  ``posture_change_deg`` of the posture is a movement; one that leaves it displaced is
-  followed until the leg comes back — if it does within ``held_movement_max_s`` of the
-  onset, the events from the departure to the return are one held movement (the
-  reference is *not* re-estimated during it); otherwise the event is a posture change
-  and the posture is re-estimated after it.  Posture-change pieces less than
-  ``posture_merge_s`` apart are one change.
+* **Sensor noise** (:func:`axis_noise_g`): per axis, from the differences of
+  consecutive 0.1-s block means; it scales the still threshold, and the detector's
+  margins follow the resting envelope's own spread.
+* **Still runs** (:func:`still_runs`): stretches where the leg's orientation does not
+  change (the range of the smoothed block means over a short window within a
+  noise-scaled threshold).
+* **Posture reference** (:func:`posture_reference`): the gravity direction the leg rests
+  in, from the still runs in time order.  It is *held* through a movement, including a
+  movement held 11-20 s (a displaced still run reached without overshoot and left
+  again back to the posture within ``held_movement_max_s``), and re-estimated only when
+  the leg settles somewhere new: after a posture change.  The amplitude trace is the
+  acceleration's distance from it, so a held movement keeps its full size.
+* **Classification** (:func:`classify_events`): an event across which the reference
+  changes by more than ``posture_change_deg`` is a posture change (turn, partial turn,
+  repositioning), otherwise a leg movement.  The reference after an event is read just
+  after its offset and never past the next onset, so an LM shortly before a turn stays
+  an LM.
 * **Walking** (:func:`gait_bouts`): impacts in the vector magnitude (``|a|`` minus its
-  1-s moving mean above ``gait_impact_g``), at least ``gait_min_steps`` of them with
-  intervals of 1/``gait_max_hz`` to 1/``gait_min_hz`` that vary by at most
-  ``gait_max_cv``, while the leg is upright: its median orientation at least
-  ``upright_min_deg`` from the lying posture before the bout.
-* **Out of bed** (:func:`out_of_bed`): a walking bout with the movement around it
-  (getting up, lying down: the active or unscorable samples joined across quiet gaps
-  shorter than ``walk_join_s``).
+  1-s moving mean above ``gait_impact_g``), at least ``gait_min_steps`` of them at
+  intervals of 1/``gait_max_hz`` to 1/``gait_min_hz`` varying by at most
+  ``gait_max_cv``.
+* **Out of bed** (:func:`out_of_bed`): a walking bout, while the leg is upright (at
+  least ``upright_min_deg`` from the lying orientation before it), with the movement
+  around it (getting up, lying down).
 """
 
 from __future__ import annotations
