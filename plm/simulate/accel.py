@@ -55,6 +55,7 @@ from plm.simulate.accel_scenes import (
     assign_sleep_postures,
     bandnoise,
     held_envelope,
+    movement_envelope,
     overlaps,
     place_intervals,
     plan_walks,
@@ -149,17 +150,7 @@ _bandnoise = bandnoise
 
 def _lm_envelope(rng: np.random.Generator, n: int, fs: float) -> np.ndarray:
     """Shape (0..1) of one LM of ``n`` samples: rise, modulated plateau, return."""
-    dur = n / fs
-    n_r = max(1, int(round(min(rng.uniform(0.15, 0.4), 0.3 * dur) * fs)))
-    n_d = max(1, int(round(min(rng.uniform(0.2, 0.5), 0.3 * dur) * fs)))
-    n_p = max(0, n - n_r - n_d)
-    depth = rng.uniform(0.0, 0.4)
-    f_mod = rng.uniform(0.3, 1.5)
-    k = np.arange(n_p) / fs
-    plateau = 1.0 - depth * 0.5 * (1 - np.cos(2 * np.pi * f_mod * k))
-    last = plateau[-1] if n_p else 1.0
-    env = np.concatenate((_raised(n_r, True), plateau, _raised(n_d, False) * last))
-    return env[:n]
+    return movement_envelope(rng, n, fs, (0.15, 0.4), (0.2, 0.5), (0.0, 0.4), (0.3, 1.5), 0.3)
 
 
 def _place_posture_changes(

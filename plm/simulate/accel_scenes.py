@@ -35,6 +35,7 @@ __all__ = [
     "ROLL_CENTRE_DEG",
     "raised",
     "bandnoise",
+    "movement_envelope",
     "held_envelope",
     "twitch_envelope",
     "place_intervals",
@@ -70,17 +71,37 @@ def bandnoise(rng: np.random.Generator, n: int, fs: float, lo: float, hi: float)
     return y / sd if sd > 0 else y
 
 
-def held_envelope(rng: np.random.Generator, n: int, fs: float) -> np.ndarray:
-    """Shape (0..1) of a held movement of ``n`` samples: rise, held plateau, return."""
-    n_r = max(1, int(round(rng.uniform(0.3, 1.0) * fs)))
-    n_d = max(1, int(round(rng.uniform(0.3, 1.0) * fs)))
+def movement_envelope(
+    rng: np.random.Generator,
+    n: int,
+    fs: float,
+    rise_s: tuple[float, float],
+    return_s: tuple[float, float],
+    depth: tuple[float, float],
+    mod_hz: tuple[float, float],
+    cap: float = 1.0,
+) -> np.ndarray:
+    """Shape (0..1) of a movement of ``n`` samples: rise, modulated plateau, return.
+
+    Raised-cosine rise and return (durations drawn from ``rise_s`` / ``return_s``, each
+    at most ``cap`` × the movement), a plateau dipping by ``depth`` at ``mod_hz``.
+    Draws, in order: rise, return, depth, modulation frequency.
+    """
+    dur = n / fs
+    n_r = max(1, int(round(min(rng.uniform(*rise_s), cap * dur) * fs)))
+    n_d = max(1, int(round(min(rng.uniform(*return_s), cap * dur) * fs)))
     n_p = max(0, n - n_r - n_d)
-    depth = rng.uniform(0.0, 0.1)
-    f_mod = rng.uniform(0.1, 0.5)
+    dip = rng.uniform(*depth)
+    f_mod = rng.uniform(*mod_hz)
     k = np.arange(n_p) / fs
-    plateau = 1.0 - depth * 0.5 * (1 - np.cos(2 * np.pi * f_mod * k))
+    plateau = 1.0 - dip * 0.5 * (1 - np.cos(2 * np.pi * f_mod * k))
     last = plateau[-1] if n_p else 1.0
     return np.concatenate((raised(n_r, True), plateau, raised(n_d, False) * last))[:n]
+
+
+def held_envelope(rng: np.random.Generator, n: int, fs: float) -> np.ndarray:
+    """Shape (0..1) of a held movement: 0.3-1-s rise and return, plateau within 10 %."""
+    return movement_envelope(rng, n, fs, (0.3, 1.0), (0.3, 1.0), (0.0, 0.1), (0.1, 0.5))
 
 
 def twitch_envelope(rng: np.random.Generator, n: int, fs: float) -> np.ndarray:
