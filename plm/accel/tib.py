@@ -138,7 +138,7 @@ def _lying_epochs(data: AccelData, t0_s: float, n_ep: int, rules: AccelRules) ->
         if x.shape[0] < n_ep * k:
             x = np.concatenate((x, np.full((n_ep * k - x.shape[0], 3), np.nan, np.float32)))
         ok = np.isfinite(x).all(axis=1)
-        w_on, w_off = gait_bouts(np.where(ok[:, None], x, 0.0), fs, rules)
+        w_on, w_off = gait_bouts(np.where(ok[:, None], x, np.float32(0.0)), fs, rules)
         if w_on.size == 0:
             continue
         with warnings.catch_warnings():  # epochs without data (gaps) are NaN
