@@ -20,7 +20,8 @@
   after its offset and never past the next onset, so an LM shortly before a turn stays
   an LM.
 * **Walking** (:func:`gait_bouts`): impacts in the vector magnitude (``|a|`` minus its
-  1-s moving mean above ``gait_impact_g``), at least ``gait_min_steps`` of them at
+  ``gait_mean_s`` moving mean above ``gait_impact_g``, at least ``gait_refractory_s``
+  apart), at least ``gait_min_steps`` of them at
   intervals of 1/``gait_max_hz`` to 1/``gait_min_hz`` varying by at most
   ``gait_max_cv``.
 * **Out of bed** (:func:`out_of_bed`): a walking bout, while the leg is upright (at
@@ -304,8 +305,10 @@ def gait_bouts(a: np.ndarray, fs: float, rules: AccelRules) -> tuple[np.ndarray,
     if n < 4 * fs:
         return empty
     mag = np.linalg.norm(a, axis=1)
-    dyn = mag - ndimage.uniform_filter1d(mag, max(1, int(round(fs))), mode="nearest")
-    peaks, _ = sps.find_peaks(dyn, height=rules.gait_impact_g, distance=max(1, int(0.25 * fs)))
+    w = max(1, int(round(rules.gait_mean_s * fs)))
+    dyn = mag - ndimage.uniform_filter1d(mag, w, mode="nearest")
+    gap = max(1, int(rules.gait_refractory_s * fs))
+    peaks, _ = sps.find_peaks(dyn, height=rules.gait_impact_g, distance=gap)
     if peaks.size < rules.gait_min_steps:
         return empty
     dt = np.diff(peaks) / fs
@@ -337,8 +340,8 @@ def out_of_bed(
     The busy samples (the leg moves: active or unscorable) are joined across quiet gaps
     shorter than ``walk_join_s``; a joined run holding a bout is out of bed when the
     leg's median orientation during the bout is at least ``upright_min_deg`` from the
-    lying orientation before the run (the 10 s before it; after it at the start of the
-    data).
+    lying orientation before the run (the ``upright_ref_s`` before it; after it at the
+    start of the data).
 
     Parameters
     ----------
@@ -369,7 +372,7 @@ def out_of_bed(
     mask = ndimage.binary_closing(np.pad(mask, gap), structure=np.ones(gap, bool))[gap:-gap]
     r0, r1 = runs(mask)
     nb = blocks.shape[0]
-    ref_b = max(1, int(round(10.0 * fs / bn)))
+    ref_b = max(1, int(round(rules.upright_ref_s * fs / bn)))
     keep = np.zeros(r0.size, bool)
     for s, e in zip(bout_on, bout_off, strict=True):  # loop per bout
         j = int(np.searchsorted(r1, s, side="right"))

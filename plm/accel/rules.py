@@ -69,6 +69,10 @@ parameter                    default  source / reason
 **walking and out of bed**
 ``gait_impact_g``            0.3      heel strikes are 0.5-2 g at the ankle; LM
                                       accelerations are single pulses
+``gait_mean_s``              1.0      impacts are measured above the 1-s mean of |a|
+                                      (one stride), which removes gravity and the swing
+``gait_refractory_s``        0.25     one impact per heel strike (a strike rings < 0.2 s;
+                                      steps come ≥ 0.4 s apart)
 ``gait_min_hz``              0.5      stride / step rates of walking: ≈ 0.8-1 strides/s
 ``gait_max_hz``              2.5      (1.6-2 steps/s), with margin
 ``gait_min_steps``           6        ≥ 5 regular intervals (≈ 5 s): no LM series is
@@ -76,6 +80,7 @@ parameter                    default  source / reason
 ``gait_max_cv``              0.3      intervals vary by at most 30 % (periodic)
 ``upright_min_deg``          45.0     the leg during the bout vs lying before it: the
                                       shank turns ≈ 90° from lying to standing
+``upright_ref_s``            10.0     the lying orientation: the 10 s before getting up
 ``walk_join_s``              3.0      getting up / lying down joined to the walk
 **time in bed**
 ``tib_*``                    —        HDCZA rest-period detection (van Hees et al., Sci
@@ -147,11 +152,14 @@ class AccelRules:
     posture_merge_s: float = 3.0
     # walking and out of bed
     gait_impact_g: float = 0.3
+    gait_mean_s: float = 1.0
+    gait_refractory_s: float = 0.25
     gait_min_hz: float = 0.5
     gait_max_hz: float = 2.5
     gait_min_steps: int = 6
     gait_max_cv: float = 0.3
     upright_min_deg: float = 45.0
+    upright_ref_s: float = 10.0
     walk_join_s: float = 3.0
     # time in bed (HDCZA, van Hees 2018; edges refined by posture)
     tib_epoch_s: float = 5.0
