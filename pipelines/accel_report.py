@@ -90,6 +90,8 @@ def _simple_html(night: AccelNight, out: Path) -> Path:
         "plm_index_tib",
         "periodicity_index_rec",
         "n_posture_changes",
+        "out_of_bed_h",
+        "n_out_of_bed",
         "unscorable_h",
     )
     table = "".join(

@@ -52,6 +52,11 @@ KINDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "stages": ("<stem>_stages.tsv", "the hypnogram, one row per epoch", _HYP),
     "gaps": ("<stem>_gaps.tsv", "stretches that were not scored", _NIGHT),
     "posture": ("<stem>_nightK_posture.tsv", "accelerometry: posture changes (not LMs)", _ACC),
+    "out_of_bed": (
+        "<stem>_nightK_out_of_bed.tsv",
+        "accelerometry: out-of-bed episodes (walking, upright) inside the time in bed",
+        _ACC,
+    ),
     "multinight": ("<stem>_multinight.tsv", "accelerometry: one row per night", _ACC),
     "multinight_json": (
         "<stem>_multinight.json",
@@ -380,6 +385,12 @@ _ACCEL_KEYS = (
     ("n_posture_changes", "", "Posture changes", "count: movements turning the shank by more "
      "than the posture angle (not LMs)", "§15.1"),
     ("night", "", "Night", "count: 1-based night number", "§15.2"),
+    ("out_of_bed_h", "h", "Out of bed", "walking / upright time inside the time in bed, taken "
+     "out of the denominator", "§15.2"),
+    ("n_out_of_bed", "", "Out-of-bed episodes", "count: episodes of walking or upright posture "
+     "inside the time in bed", "§15.2"),
+    ("accel_noise_g", "g", "Sensor noise", "object: robust SD of the resting signal per ankle "
+     "(the onset/offset margins follow it)", "§15.1"),
 )  # fmt: skip
 for _name, _unit, _label, _desc, _sec in _ACCEL_KEYS:
     _k(_name, _unit, _label, _desc, "plmkit", _sec, by=_ACC)
@@ -410,9 +421,11 @@ for _name, _unit, _label, _desc, _std in _SIT_KEYS:
 # ---------------------------------------------------------------------------------------
 _C = ("candidates",)
 _k("onset", "s", "Onset", "start, s from the recording start", "plmkit", "§1.2",
-   kinds=("candidates", "movements", "stages", "gaps", "posture"))  # fmt: skip
+   kinds=("candidates", "movements", "stages", "gaps", "posture", "out_of_bed"))  # fmt: skip
 _k("duration", "s", "Duration", "length", "plmkit", "§1.2",
-   kinds=("candidates", "movements", "stages", "gaps", "posture"))  # fmt: skip
+   kinds=("candidates", "movements", "stages", "gaps", "posture", "out_of_bed"))  # fmt: skip
+_k("sides", "", "Ankles", "text: the ankles whose signals showed the episode (left, right or "
+   "both)", "plmkit", "§15.2", kinds=("out_of_bed",), by=_ACC)  # fmt: skip
 _k("side", "", "Side", "text: left, right, bilateral (candidates) or merged", "WASM 2016",
    "§4", kinds=("candidates", "movements", "posture"))  # fmt: skip
 _k("n_components", "", "Parts", "count: monolateral LMs combined into this LM", "WASM 2016",
@@ -530,6 +543,7 @@ _MULTINIGHT = (
     ("plm_index_tib", "/h", "PLM index (time in bed)", "PLMs per hour of scorable time in bed"),
     ("periodicity_index", "", "Periodicity index", "ratio 0-1: n_plm / n_clm of the night"),
     ("n_posture_changes", "", "Posture changes", "count: posture changes of the night"),
+    ("out_of_bed_h", "h", "Out of bed", "walking / upright time inside the time in bed"),
 )  # fmt: skip
 for _name, _unit, _label, _desc in _MULTINIGHT:
     _k(_name, _unit, _label, _desc, "plmkit", "§15.2", kinds=_MN, by=_ACC)

@@ -120,11 +120,12 @@ def test_posture_changes_alone_are_not_lms():
     mv, posture, _ = detect_accel_window(acc.to_accel_data(), 0, 3600)
     assert len(mv) == 0
     assert len(posture) == len(acc.posture_changes)
-    assert (posture["tilt_deg"] > 30).all()
+    assert (posture["tilt_deg"] > AccelRules().posture_change_deg).all()
 
 
-def test_highpass_variant_runs(night50):
-    rules = AccelRules(gravity_method="highpass")
+@pytest.mark.parametrize("method", ["highpass", "median"])
+def test_other_gravity_methods_run(night50, method):
+    rules = AccelRules(gravity_method=method)
     mv, _, _ = detect_accel_window(night50.to_accel_data(), 3600, 4200, rules)
     assert {"onset", "duration", "side", "peak_g"} <= set(mv.columns)
 
@@ -165,7 +166,7 @@ def test_paired_emg_and_accel_agree(paired, tmp_path):
     assert s["lights_off_s"] == pytest.approx(night.lights_off_s)
     emg_idx, acc_idx = emg.summary["plm_rec_index"], s["plm_index_tib"]
     assert emg_idx > 20
-    assert abs(acc_idx - emg_idx) <= 0.10 * emg_idx, (emg_idx, acc_idx)
+    assert abs(acc_idx - emg_idx) <= 0.025 * emg_idx, (emg_idx, acc_idx)
 
 
 # ------------------------------------------------------------------------- readers

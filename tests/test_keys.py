@@ -35,6 +35,7 @@ SUFFIX_KIND = {
     "_stages.tsv": "stages",
     "_gaps.tsv": "gaps",
     "_posture.tsv": "posture",
+    "_out_of_bed.tsv": "out_of_bed",
     "_multinight.tsv": "multinight",
     "_multinight.json": "multinight_json",
     "_sit.json": "sit",

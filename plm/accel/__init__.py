@@ -19,10 +19,14 @@ Modules
 :mod:`plm.accel.cwa`
     :func:`read_cwa`, the Axivity AX3/AX6 reader.
 :mod:`plm.accel.detect`
-    :func:`detect_accel` (gravity removal, detection, posture changes),
+    :func:`detect_accel` (posture reference, noise-scaled margins, detection),
     :func:`detect_accel_window`.
+:mod:`plm.accel.kinematics`
+    Still runs, the posture reference held through movements, posture changes,
+    walking and out of bed.
 :mod:`plm.accel.tib`
-    Time in bed: :func:`rest_period` (HDCZA), :func:`read_diary`, :func:`night_windows`.
+    Time in bed: :func:`rest_period` (HDCZA, edges refined by lying/upright posture),
+    :func:`read_diary`, :func:`night_windows`.
 :mod:`plm.accel.nights`
     :func:`score_accel`, :func:`score_accel_data`, :class:`AccelScore`, the multi-night
     summary.

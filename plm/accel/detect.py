@@ -2,42 +2,43 @@
 
 Leg movements (LMs) are detected with the same structure as the EMG detector
 (:mod:`plm.detect.emg`), and with the same kernel (:mod:`plm.detect.kernel`: block means,
-adaptive resting level, onset/offset hysteresis with a quiet run and a minimum
-duration).  What is the accelerometer's own: the amplitude trace (gravity removed,
-steps 1-3), the parameters (:class:`~plm.accel.rules.AccelRules`, in g), the
-measurement of peak and area on the envelope, and the posture changes (step 6).
+adaptive resting level, onset/offset hysteresis with a quiet run).  What is the
+accelerometer's own: the amplitude trace (gravity removed against a posture reference),
+the parameters (:class:`~plm.accel.rules.AccelRules`, in g and degrees), the noise-scaled
+margins, and telling LMs from posture changes and walking by their kinematics
+(:mod:`plm.accel.kinematics`).
 
-
-1. **Gravity / posture reference.**  Per axis, the running median of the 0.1-s block
-   means over the ``gravity_window_s`` (20 s) *before* each instant (``M_b``) and over
-   the 20 s *after* it (``M_a``).  An LM lasts at most 10 s, so it never holds the
-   median; a posture change (a step of the gravity direction) is followed by ``M_a``
-   at once and by ``M_b`` once it is passed.
-2. **Movement signal** ``s = min(|a - M_b|, |a - M_a|)`` (g, vector norm): the departure
-   from the resting orientation *and* the dynamic acceleration, with gravity removed.
-   Unlike a linear high-pass it does not decay during a held movement (a 5-s held
-   dorsiflexion keeps its full value instead of fading with the filter's time constant)
-   and it does not ring after a posture change: after a step, ``|a - M_a|`` is at the
-   noise level as soon as the new position is held, so only the turn itself shows.
-   ``gravity_method='highpass'`` uses a linear Butterworth high-pass at ``highpass_hz``
-   per axis instead (for comparison).
-3. **Envelope** ``e`` = moving mean of ``s`` over ``envelope_s`` (0.1 s, as for EMG).
+1. **Still runs, walking.**  0.1-s block means; the per-axis sensor noise; runs where the
+   orientation does not change; walking bouts (periodic impacts while upright) with
+   getting up and lying down around them: *out of bed*.
+2. **Posture reference** ``R`` (per block): the orientation of the current posture,
+   held through every movement — an LM, a movement held 11-20 s — and re-estimated only
+   when the leg settles in a new posture (after a turn), never across a walk
+   (:func:`~plm.accel.kinematics.posture_reference`).
+3. **Movement signal** ``s = |a - R|`` (g, vector norm): the departure from the posture
+   *and* the dynamic acceleration.  It does not decay during a held movement (a
+   high-pass, or a running median that follows a held posture, would cut a long
+   movement into pieces) and it does not ring after a posture change.
+   ``gravity_method='median'`` (``min(|a - M_b|, |a - M_a|)`` with 20-s running
+   medians before and after each instant) and ``'highpass'`` (a Butterworth high-pass)
+   are kept for comparison.  **Envelope** ``e`` = moving mean of ``s`` over
+   ``envelope_s`` (0.1 s, as for EMG).
 4. **Resting level** ``b``: the EMG detector's scheme in g (the shared kernel
-   :func:`plm.detect.kernel.resting_level`, one level class): a floor = morphological
-   opening (30 s) of the 0.5-s-smoothed block means; resting blocks = within
-   ``onset_above_rest_g`` of the floor; ``b`` = their masked moving mean over 60 s.
-   ``b`` above ``unscorable_rest_g`` is unscorable (e.g. vibration, walking).
-5. **Onset** at ``e > b + onset_above_rest_g``; **offset** at the start of the first
-   ``offset_quiet_s`` (0.5 s) with ``e <= b + offset_above_rest_g``; LMs shorter than
-   ``lm_min_s`` (0.5 s) are dropped (docs/scoring.md §3.3): the kernel's
-   :func:`plm.detect.kernel.hysteresis_events`, as for EMG.  Maximum durations, same-leg merging and
-   bilateral rules are the engine's (docs/scoring.md §4.1).
-6. **Posture changes are not LMs**: an event after which the gravity direction differs
-   from the one before it (``M_b`` at the onset vs ``M_a`` at the offset) by more than
-   ``posture_change_deg`` (30°) is a change of position (turning over), reported in
-   ``posture_changes`` and left out of the LMs.  An LM returns the leg to about where it
-   was.
-
+   :func:`plm.detect.kernel.resting_level`, one level class; out-of-bed blocks do not
+   raise it); ``b`` above ``unscorable_rest_g`` is unscorable.
+5. **Margins follow the sensor**: onset at ``e > b + max(onset_above_rest_g,
+   onset_above_noise_sd × σ)``, offset at the start of the first ``offset_quiet_s``
+   with ``e <= b + max(offset_above_rest_g, offset_above_noise_sd × σ)``, σ = the
+   robust SD of the resting envelope of this stretch (as the EMG resting level follows
+   resting EMG): on an 8-10 mg sensor a twitch is not stretched into an LM by noise
+   reaching the 0.01-g offset.  The kernel's
+   :func:`plm.detect.kernel.hysteresis_events`.
+6. **Classification** (:func:`~plm.accel.kinematics.classify_events`): events inside
+   out-of-bed stretches are part of the walk; an event across which ``R`` changes by
+   more than ``posture_change_deg`` (10°) is a posture change (turn, partial turn),
+   reported in ``posture_changes`` and left out of the LMs; the rest are movements, and
+   those shorter than ``lm_min_s`` (0.5 s, docs/scoring.md §3.3) are dropped.  Maximum durations,
+   same-leg merging and bilateral rules are the engine's (docs/scoring.md §4).
 """
 
 from __future__ import annotations
@@ -53,6 +54,18 @@ from scipy import ndimage
 from scipy import signal as sps
 
 from plm.accel.data import AccelData
+from plm.accel.kinematics import (
+    KIND_MOVEMENT,
+    KIND_POSTURE,
+    KIND_WALK,
+    angle_deg,
+    axis_noise_g,
+    classify_events,
+    gait_bouts,
+    out_of_bed,
+    posture_reference,
+    still_runs,
+)
 from plm.accel.rules import AccelRules
 from plm.detect.kernel import (
     block_means,
@@ -66,9 +79,12 @@ from plm.detect.kernel import (
 )
 from plm.events import empty_intervals
 
-__all__ = ["AccelDetection", "detect_accel", "detect_accel_window", "angle_deg"]
+__all__ = ["AccelDetection", "detect_accel", "detect_accel_window", "angle_deg", "OUT_OF_BED"]
 
 logger = logging.getLogger(__name__)
+
+#: ``reason`` of the out-of-bed rows of :func:`detect_accel_window`'s unscorable table.
+OUT_OF_BED = "out of bed"
 
 #: Smoothing (s) of the block means before the resting level's floor (as the EMG's
 #: ``RuleProfile.baseline_max_s``).
@@ -95,7 +111,10 @@ class AccelDetection:
     fs_hz, t0_s : float
         Sampling rate and time of the first sample.
     info : dict
-        Counts of rejected events.
+        Counts of rejected events; the measured noise (``noise_g`` per axis,
+        ``envelope_sd_g``) and the margins used (``onset_margin_g``, ``offset_margin_g``).
+    out_of_bed : DataFrame
+        ``onset``, ``duration`` (s) of walking with getting up and lying down.
     """
 
     movements: pd.DataFrame
@@ -106,6 +125,7 @@ class AccelDetection:
     fs_hz: float
     t0_s: float = 0.0
     info: dict[str, Any] = field(default_factory=dict)
+    out_of_bed: pd.DataFrame = field(default_factory=empty_intervals)
 
 
 def _references(blocks: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray]:
@@ -117,14 +137,6 @@ def _references(blocks: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray]:
         back[:, k] = ndimage.median_filter(blocks[:, k], size=w, origin=h, mode="nearest")
         ahead[:, k] = ndimage.median_filter(blocks[:, k], size=w, origin=-h, mode="nearest")
     return back, ahead
-
-
-def angle_deg(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Angle (degrees) between vectors ``u`` and ``v`` along the last axis."""
-    nu = np.linalg.norm(u, axis=-1)
-    nv = np.linalg.norm(v, axis=-1)
-    c = np.sum(u * v, axis=-1) / np.maximum(nu * nv, 1e-12)
-    return np.degrees(np.arccos(np.clip(c, -1.0, 1.0)))
 
 
 def _empty_detected() -> pd.DataFrame:
@@ -140,19 +152,24 @@ def _empty_posture() -> pd.DataFrame:
 def _movement_signal(
     a: np.ndarray,
     fs: float,
-    back: np.ndarray,
-    ahead: np.ndarray,
+    blocks: np.ndarray,
+    ref: np.ndarray,
     bn: int,
     rules: AccelRules,
 ) -> np.ndarray | None:
     """Gravity-removed acceleration magnitude (g, float32); None if too short to filter.
 
-    ``median``: ``min(|a - M_b|, |a - M_a|)`` with the look-back and look-ahead
-    references expanded from blocks to samples; ``highpass``: the norm of the
-    Butterworth high-passed axes.
+    ``posture``: ``|a - R|`` with the posture reference expanded from blocks to
+    samples; ``median``: ``min(|a - M_b|, |a - M_a|)`` with the look-back and look-ahead
+    running medians over ``gravity_window_s``; ``highpass``: the norm of the Butterworth
+    high-passed axes.
     """
     n = a.shape[0]
-    if rules.gravity_method == "median":
+    if rules.gravity_method == "posture":
+        r = np.repeat(ref.astype(np.float32), bn, axis=0)[:n]
+        s = np.linalg.norm(a - r, axis=1)
+    elif rules.gravity_method == "median":
+        back, ahead = _references(blocks, odd(rules.gravity_window_s * fs / bn))
         rb = np.repeat(back.astype(np.float32), bn, axis=0)[:n]
         ra = np.repeat(ahead.astype(np.float32), bn, axis=0)[:n]
         s = np.minimum(np.linalg.norm(a - rb, axis=1), np.linalg.norm(a - ra, axis=1))
@@ -218,16 +235,30 @@ def detect_accel(
     blk_s = bn / fs
     blocks = block_means(a, bn)  # (nb, 3) float64
     nb = blocks.shape[0]
-    back, ahead = _references(blocks, odd(rules.gravity_window_s / blk_s))
-    s = _movement_signal(a, fs, back, ahead, bn, rules)
+    noise_g = axis_noise_g(blocks, bn)
+    # 1. still runs; walking (periodic impacts, upright) with getting up and lying down
+    r0, r1, still = still_runs(blocks, blk_s, bn, noise_g, rules)
+    w_on, w_off = gait_bouts(a, fs, rules)
+    busy = np.repeat(~still, bn)[:n]
+    oob_on, oob_off = out_of_bed(w_on, w_off, busy, blocks, bn, fs, rules)
+    del busy
+    barrier = np.zeros(nb, bool)
+    for s0, s1 in zip(oob_on, oob_off, strict=True):  # loop per out-of-bed stretch
+        barrier[s0 // bn : -(-s1 // bn)] = True
+    # 2. the posture reference: held through movements, re-estimated after posture changes
+    ref = posture_reference(blocks, r0, r1, barrier, blk_s, rules)
+    s = _movement_signal(a, fs, blocks, ref, bn, rules)
     if s is None:
         return empty
-    # the amplitude trace: the movement signal's envelope
+    # 3. the amplitude trace: the movement signal's envelope
     ne = odd(rules.envelope_s * fs) if rules.envelope_s > 0 else 1
     e = ndimage.uniform_filter1d(s, ne, mode="nearest") if ne > 1 else s
-    # resting level (one class: no elevated stretches), unscorable where it is high
+    # 4. resting level (one class: no elevated stretches), unscorable where it is high
+    s_blk = block_means(s, bn)
+    if barrier.any() and not barrier.all():  # out of bed is a gap: it raises no level
+        s_blk[barrier] = np.median(s_blk[~barrier])
     b_blk, _ = resting_level(
-        block_means(s, bn),
+        s_blk,
         blk_s,
         smooth_s=REST_SMOOTH_S,
         floor_s=rules.baseline_floor_s,
@@ -237,40 +268,62 @@ def detect_accel(
     b = np.repeat(b_blk.astype(np.float32), bn)[:n]
     unscorable, umask = stretches_above(b, fs, rules.unscorable_rest_g, t0_s=t0_s)
     above = e - b
-    active, hi = threshold_masks(
-        lambda i, j: above[i:j], n, rules.onset_above_rest_g, rules.offset_above_rest_g
-    )
-    if not (hi & ~umask).any():  # no onset anywhere (onset implies active)
+    # 5. margins: the fixed ones, or more where this night's sensor is noisier
+    noise = {"noise_g": noise_g, "envelope_sd_g": _envelope_sd(above, rules)}
+    on_m = max(rules.onset_above_rest_g, rules.onset_above_noise_sd * noise["envelope_sd_g"])
+    off_m = max(rules.offset_above_rest_g, rules.offset_above_noise_sd * noise["envelope_sd_g"])
+    active, hi = threshold_masks(lambda i, j: above[i:j], n, on_m, off_m)
+    if not (hi & ~umask).any() and oob_on.size == 0:  # no onset anywhere
         empty.unscorable = unscorable
         empty.baseline, empty.envelope = b, np.asarray(e, np.float32)
+        empty.info.update(noise, onset_margin_g=on_m, offset_margin_g=off_m)
         return empty
-    # onset, quiet-run offset, unscorable edges, minimum duration: the kernel (docs/scoring.md §3.2)
+    # onset, quiet-run offset, unscorable edges: the kernel (docs/scoring.md §3.2); the minimum
+    # duration is applied after grouping, so that the pieces of a held movement count
     on, off, info = hysteresis_events(
         active,
         hi,
         fs,
         quiet_s=rules.offset_quiet_s,
-        min_s=rules.lm_min_s,
+        min_s=0.0,
         unscorable=umask,
     )
-    # posture: gravity direction before the onset vs after the offset
-    i_before = np.clip(on // bn - 1, 0, nb - 1)
-    i_after = np.clip((off - 1) // bn + 1, 0, nb - 1)
-    tilt = angle_deg(back[i_before], ahead[i_after]) if on.size else np.zeros(0)
-    posture = tilt > rules.posture_change_deg
-    info["posture_changes"] = int(posture.sum())
-    pc = (
-        pd.DataFrame(
+    del active, hi
+    # events out of bed are part of the walk; the walks join the posture timeline
+    if oob_on.size:
+        inside = np.zeros(on.size, bool)
+        for s0, s1 in zip(oob_on, oob_off, strict=True):  # loop per out-of-bed stretch
+            inside |= (on < s1) & (off > s0)
+        on = np.concatenate((on[~inside], oob_on))
+        off = np.concatenate((off[~inside], oob_off))
+        walk = np.concatenate((np.zeros(int((~inside).sum()), bool), np.ones(oob_on.size, bool)))
+        order = np.argsort(on, kind="stable")
+        on, off, walk = on[order], off[order], walk[order]
+    else:
+        walk = np.zeros(on.size, bool)
+    on, off, kind, tilt = classify_events(on, off, ref, bn, fs, rules, walk)
+    info.update(noise, onset_margin_g=on_m, offset_margin_g=off_m)
+    info["posture_changes"] = int((kind == KIND_POSTURE).sum())
+    info["out_of_bed"] = int((kind == KIND_WALK).sum())
+
+    def table(sel: np.ndarray) -> pd.DataFrame:
+        return pd.DataFrame(
             {
-                "onset": t0_s + on[posture] / fs,
-                "duration": (off[posture] - on[posture]) / fs,
-                "tilt_deg": tilt[posture],
+                "onset": t0_s + on[sel] / fs,
+                "duration": (off[sel] - on[sel]) / fs,
+                "tilt_deg": tilt[sel],
             }
         )
-        if posture.any()
-        else _empty_posture()
+
+    pc = table(kind == KIND_POSTURE) if (kind == KIND_POSTURE).any() else _empty_posture()
+    oob = (
+        table(kind == KIND_WALK).drop(columns="tilt_deg")
+        if (kind == KIND_WALK).any()
+        else (empty_intervals())
     )
-    on, off, tilt = on[~posture], off[~posture], tilt[~posture]
+    lm = (kind == KIND_MOVEMENT) & ((off - on) >= rules.lm_min_s * fs - 1e-6)
+    info["rejected_short"] = int(((kind == KIND_MOVEMENT) & ~lm).sum())
+    on, off, tilt = on[lm], off[lm], tilt[lm]
     if on.size:
         d = np.maximum(above, 0).astype(np.float64)
         csum = np.concatenate(([0.0], np.cumsum(d)))
@@ -291,14 +344,27 @@ def detect_accel(
     else:
         movements = _empty_detected()
     logger.debug(
-        "accel: %d LMs, %d posture changes, %d unscorable stretches",
+        "accel: %d LMs, %d posture changes, %d out of bed, %d unscorable stretches",
         len(movements),
         len(pc),
+        len(oob),
         len(unscorable),
     )
     return AccelDetection(
-        movements, pc, unscorable, b, np.asarray(e, np.float32), fs, float(t0_s), info
+        movements, pc, unscorable, b, np.asarray(e, np.float32), fs, float(t0_s), info, oob
     )
+
+
+def _envelope_sd(above: np.ndarray, rules: AccelRules) -> float:
+    """Robust SD (1.4826 × MAD, g) of the envelope above the resting level, at rest.
+
+    At rest = below the fixed onset margin.  The scale of the noise-scaled margins, as
+    the EMG resting level follows resting EMG.
+    """
+    rest = above[above < rules.onset_above_rest_g]
+    if rest.size <= 10:
+        return 0.0
+    return float(1.4826 * np.median(np.abs(rest - np.median(rest))))
 
 
 def detect_accel_window(
@@ -321,10 +387,13 @@ def detect_accel_window(
     posture : DataFrame
         Posture changes (``onset``, ``duration``, ``side``, ``tilt_deg``).
     unscorable : DataFrame
-        ``onset``, ``duration``, ``reason`` (``unscorable accelerometry (side)``).
+        ``onset``, ``duration``, ``reason``: ``unscorable accelerometry (side)``, and
+        ``out of bed (side)`` for walking with getting up and lying down (no LM, no IMI
+        and no time in bed counted there).
     """
     rules = rules or AccelRules()
     mv, pc, un = [], [], []
+    noise: dict[str, list[float]] = {}
     for side, ank in data.ankles.items():  # loop per ankle
         fs = ank.fs_hz
         for a, b in data.segments(max(0.0, t0_s - pad_s), min(data.duration_s, t1_s + pad_s)):
@@ -337,12 +406,16 @@ def detect_accel_window(
             s_on, s_off = runs(ok)
             for p0, p1 in zip(s_on, s_off, strict=True):  # loop per finite run
                 det = detect_accel(piece[p0:p1], fs, rules, t0_s=(i0 + p0) / fs)
+                if "noise_g" in det.info:
+                    noise.setdefault(side, []).append(det.info["noise_g"])
                 if len(det.movements):
                     mv.append(det.movements.assign(side=side))
                 if len(det.posture_changes):
                     pc.append(det.posture_changes.assign(side=side))
                 if len(det.unscorable):
                     un.append(det.unscorable.assign(reason=f"unscorable accelerometry ({side})"))
+                if len(det.out_of_bed):
+                    un.append(det.out_of_bed.assign(reason=f"{OUT_OF_BED} ({side})"))
     movements = (
         pd.concat(mv, ignore_index=True)
         if mv
@@ -359,4 +432,5 @@ def detect_accel_window(
         else _empty_posture().assign(side=pd.Series(dtype=object))
     )
     unscorable = pd.concat(un, ignore_index=True) if un else empty_intervals(("reason",))
+    movements.attrs["noise_g"] = {s: float(np.median(v)) for s, v in noise.items() if v}
     return movements, posture, unscorable

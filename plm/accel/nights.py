@@ -26,7 +26,7 @@ import pandas as pd
 
 from plm._util import atomic_write
 from plm.accel.data import AccelData
-from plm.accel.detect import detect_accel_window
+from plm.accel.detect import OUT_OF_BED, detect_accel_window
 from plm.accel.io import load_accel
 from plm.accel.rules import AccelRules
 from plm.accel.tib import lights_from_annotations, night_windows, read_diary, rest_period
@@ -55,6 +55,9 @@ class AccelNight:
         Time in bed used as the analysis window.
     tib_source : str
         ``diary``, ``annotations``, ``detected`` (HDCZA), ``given`` or ``window``.
+    out_of_bed : DataFrame
+        ``onset``, ``duration`` (s), ``sides``: walking with getting up and lying down
+        inside the time in bed (both ankles joined); left out of the scorable time.
     """
 
     index: int
@@ -63,6 +66,7 @@ class AccelNight:
     window_s: tuple[float, float]
     tib_s: tuple[float, float]
     tib_source: str
+    out_of_bed: pd.DataFrame = field(default_factory=empty_intervals)
 
 
 @dataclass
@@ -89,7 +93,13 @@ class AccelScore:
             idx = s.get("plm_index_tib")
             lines.append(
                 f"{n.result.stem}: {s['n_lm']} LMs, {s['n_clm']} CLMs, {s['n_plm']} PLMs in "
-                f"{s.get('tib_h') or 0:.2f} h in bed ({n.tib_source}); PLM index (time in bed) "
+                f"{s.get('tib_h') or 0:.2f} h in bed ({n.tib_source}"
+                + (
+                    f", {s['out_of_bed_h'] * 60:.1f} min out of bed"
+                    if s.get("out_of_bed_h")
+                    else ""
+                )
+                + "); PLM index (time in bed) "
                 + (f"{idx:.1f}/h" if idx is not None else "n/a")
                 + f" [{n.result.rules.name}, actigraphy]"
             )
@@ -99,7 +109,7 @@ class AccelScore:
         """Write every night's three files, the posture changes and the multi-night summary.
 
         Files per night ``<stem>_nightK``: ``_candidates.tsv``, ``_movements.tsv``,
-        ``_summary.json`` (the output contract), ``_posture.tsv``; and
+        ``_summary.json`` (the output contract), ``_posture.tsv``, ``_out_of_bed.tsv``; and
         ``<stem>_multinight.tsv`` / ``<stem>_multinight.json``.  Report pages are written
         by the application (``pipelines.accel_report``).
         """
@@ -113,6 +123,9 @@ class AccelScore:
             pp = out / f"{n.result.stem}_posture.tsv"
             write_tsv(n.posture_changes, pp)
             files[f"{n.result.stem}_posture"] = pp
+            po = out / f"{n.result.stem}_out_of_bed.tsv"
+            write_tsv(n.out_of_bed, po)
+            files[f"{n.result.stem}_out_of_bed"] = po
         tsv = out / f"{self.stem}_multinight.tsv"
         write_tsv(self.multinight, tsv)
         js = out / f"{self.stem}_multinight.json"
@@ -141,7 +154,7 @@ def multinight_summary(nights: Sequence[AccelNight]) -> tuple[pd.DataFrame, dict
         One row per night: ``night``, ``date``, ``lights_off``, ``lights_on`` (ISO clock
         times when known), ``tib_h``, ``tib_source``, ``n_lm``, ``n_clm``, ``n_plm``,
         ``lm_index_tib``, ``clm_index_tib``, ``plm_index_tib``, ``periodicity_index``,
-        ``n_posture_changes``.
+        ``n_posture_changes``, ``out_of_bed_h``.
     stats : dict
         For each index: ``mean``, ``sd`` (ddof = 1), ``cv`` (SD / mean),
         ``min``, ``max``, ``mean_abs_successive_diff`` (night-to-night variability);
@@ -166,6 +179,7 @@ def multinight_summary(nights: Sequence[AccelNight]) -> tuple[pd.DataFrame, dict
                 "plm_index_tib": s.get("plm_index_tib"),
                 "periodicity_index": s.get("periodicity_index_rec"),
                 "n_posture_changes": s.get("n_posture_changes"),
+                "out_of_bed_h": s.get("out_of_bed_h"),
             }
         )
     cols = [
@@ -183,6 +197,7 @@ def multinight_summary(nights: Sequence[AccelNight]) -> tuple[pd.DataFrame, dict
         "plm_index_tib",
         "periodicity_index",
         "n_posture_changes",
+        "out_of_bed_h",
     ]
     table = pd.DataFrame(rows, columns=cols)
     stats: dict[str, Any] = {}
@@ -197,6 +212,39 @@ def multinight_summary(nights: Sequence[AccelNight]) -> tuple[pd.DataFrame, dict
         st["mean_abs_successive_diff"] = float(np.abs(np.diff(v)).mean()) if v.size > 1 else None
         stats[key] = st
     return table, stats
+
+
+def _out_of_bed(unscorable: pd.DataFrame, tib: tuple[float, float]) -> pd.DataFrame:
+    """Out-of-bed episodes inside the time in bed, both ankles joined (``sides``).
+
+    Stretches reaching lights off or lights on (getting into bed, getting up) are the
+    edges of the time in bed, not episodes; like every out-of-bed stretch they are gaps
+    to the engine.
+    """
+    cols = ["onset", "duration", "sides"]
+    if not len(unscorable):
+        return pd.DataFrame(columns=cols)
+    rows = unscorable[unscorable["reason"].astype(str).str.startswith(OUT_OF_BED)]
+    if not len(rows):
+        return pd.DataFrame(columns=cols)
+    on = rows["onset"].to_numpy(float)
+    off = on + rows["duration"].to_numpy(float)
+    side = rows["reason"].astype(str).str.extract(r"\((\w+)\)")[0].fillna("").to_numpy()
+    order = np.argsort(on, kind="stable")
+    out: list[list[Any]] = []
+    for a, b, sd in zip(on[order], off[order], side[order], strict=True):  # loop per row
+        if b <= a:
+            continue
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+            out[-1][2].add(sd)
+        else:
+            out.append([a, b, {sd}])
+    # getting into bed at lights off and out at lights on are the time in bed's edges
+    inside = [r for r in out if r[0] > tib[0] and r[1] < tib[1]]
+    return pd.DataFrame(
+        [(a, b - a, ",".join(sorted(x for x in sd if x))) for a, b, sd in inside], columns=cols
+    )
 
 
 def _clock(start: datetime | None, t: float) -> str | None:
@@ -316,8 +364,12 @@ def score_accel_data(
         s["channels"] = {sd: ", ".join(ank.labels) for sd, ank in data.ankles.items()}
         s["bilateral_rules_applicable"] = len(data.ankles) == 2
         s["n_posture_changes"] = int(len(posture))
+        oob = _out_of_bed(unscorable, tib)
+        s["out_of_bed_h"] = float(oob["duration"].sum()) / 3600.0
+        s["n_out_of_bed"] = int(len(oob))
+        s["accel_noise_g"] = movements.attrs.get("noise_g", {})
         s["night"] = k
-        nights.append(AccelNight(k, res, posture, (a, b), tib, how))
+        nights.append(AccelNight(k, res, posture, (a, b), tib, how, oob))
     table, stats = multinight_summary(nights)
     return AccelScore(
         stem=stem,

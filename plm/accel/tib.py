@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from datetime import date, datetime, time, timedelta
 
 import numpy as np
@@ -19,7 +20,7 @@ import pandas as pd
 from scipy import ndimage
 
 from plm.accel.data import AccelData
-from plm.accel.detect import angle_deg
+from plm.accel.kinematics import angle_deg, gait_bouts
 from plm.accel.rules import AccelRules
 from plm.detect.kernel import odd, runs
 from plm.events import InputError
@@ -40,8 +41,15 @@ def rest_period(
     sensor axes' orientation on the ankle is not known, and the median ignores LMs
     shorter than half an epoch) plus the within-epoch median absolute deviation of
     ``|a|`` (g, read as radians), so that walking, which keeps the median orientation,
-    counts as movement.  The ankles are combined by the larger change.  Sitting still
-    looks like lying still to this heuristic: a diary is more reliable.
+    counts as movement.  The ankles are combined by the larger change.
+
+    The edges are then refined by posture (:func:`_lying_epochs`): where an ankle walks
+    in the window, its upright direction is known, and the rest period becomes the run
+    of epochs with every such ankle lying (joined across upright stretches shorter than
+    ``tib_upright_gap_s``, e.g. a walk to the bathroom) that overlaps the HDCZA block
+    most.  Sitting still before bed, which HDCZA takes for rest, is then left out; the
+    edges land on lying down and getting up (5-s epochs).  Without walking in the window
+    the HDCZA block is returned.
 
     Returns
     -------
@@ -63,14 +71,16 @@ def rest_period(
             pad = np.full((n_ep * k - x.shape[0], 3), np.nan, np.float32)
             x = np.concatenate((x, pad))
         ep3 = x.reshape(n_ep, k, 3)
-        med = np.nanmedian(ep3, axis=1) if k > 1 else x
+        with warnings.catch_warnings():  # epochs without data (gaps) are NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            med = np.nanmedian(ep3, axis=1) if k > 1 else x
+            # movement inside the epoch (walking keeps the median orientation): the
+            # median absolute deviation of |a| in g, read as radians of tilt (1 g <-> 57.3°)
+            mag = np.linalg.norm(ep3, axis=2)
+            mad = np.nanmedian(np.abs(mag - np.nanmedian(mag, axis=1)[:, None]), axis=1)
         ok = np.isfinite(med).all(axis=1)
         valid &= ok
         ang = angle_deg(med[1:], med[:-1])
-        # movement inside the epoch (walking keeps the median orientation): the median
-        # absolute deviation of |a| in g, read as radians of tilt (1 g <-> 57.3 deg)
-        mag = np.linalg.norm(ep3, axis=2)
-        mad = np.nanmedian(np.abs(mag - np.nanmedian(mag, axis=1)[:, None]), axis=1)
         ang = ang + np.degrees(np.nan_to_num(mad[1:]))
         ang = np.where(ok[1:] & ok[:-1], ang, 0.0)
         change = np.maximum(change, ang)
@@ -92,7 +102,59 @@ def rest_period(
     starts = s[np.concatenate(([True], ~join))]
     ends = e[np.concatenate((~join, [True]))]
     k = int(np.argmax(ends - starts))
-    return t0_s + starts[k] * ep, t0_s + ends[k] * ep
+    start, end = t0_s + starts[k] * ep, t0_s + ends[k] * ep
+    lying = _lying_epochs(data, t0_s, n_ep, rules)
+    if lying is None:
+        return start, end
+    # the lying run (joined across short times upright) that overlaps the block most
+    gap = max(1, int(round(rules.tib_upright_gap_s / ep)))
+    closed = ndimage.binary_closing(np.pad(lying, gap), structure=np.ones(gap, bool))[gap:-gap]
+    ls, le = runs(closed)
+    a, b = starts[k], ends[k]
+    overlap = np.minimum(le, b) - np.maximum(ls, a)
+    if ls.size == 0 or overlap.max() <= 0:
+        return start, end
+    j = int(np.argmax(overlap))
+    return t0_s + ls[j] * ep, t0_s + le[j] * ep
+
+
+def _lying_epochs(data: AccelData, t0_s: float, n_ep: int, rules: AccelRules) -> np.ndarray | None:
+    """Per 5-s epoch: every ankle lying (None when no ankle walked in the window).
+
+    Each ankle's *upright* direction is learned from its walking (the median gravity
+    direction over :func:`~plm.accel.kinematics.gait_bouts`, the shank vertical); an
+    epoch is lying when its median orientation is at least ``lying_min_deg`` from it
+    (sitting keeps the shank within about 40° of vertical, lying in any posture about
+    90°).  Ankles that never walk in the window are not used.
+    """
+    ep = rules.tib_epoch_s
+    lying = np.ones(n_ep, bool)
+    used = False
+    for ank in data.ankles.values():  # loop per ankle
+        fs = ank.fs_hz
+        k = int(round(ep * fs))
+        i0 = int(round(t0_s * fs))
+        x = ank.xyz_g[i0 : i0 + n_ep * k]
+        if x.shape[0] < n_ep * k:
+            x = np.concatenate((x, np.full((n_ep * k - x.shape[0], 3), np.nan, np.float32)))
+        ok = np.isfinite(x).all(axis=1)
+        w_on, w_off = gait_bouts(np.where(ok[:, None], x, np.float32(0.0)), fs, rules)
+        if w_on.size == 0:
+            continue
+        with warnings.catch_warnings():  # epochs without data (gaps) are NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            med = np.nanmedian(x.reshape(n_ep, k, 3), axis=1)
+        walking = np.zeros(n_ep, bool)
+        for a, b in zip(w_on, w_off, strict=True):  # loop per walking bout
+            walking[a // k : -(-b // k)] = True
+        good = np.isfinite(med).all(axis=1)
+        if not (walking & good).any():
+            continue
+        up = np.median(med[walking & good], axis=0)
+        ang = angle_deg(np.where(good[:, None], med, up), up)
+        lying &= (ang >= rules.lying_min_deg) | ~good
+        used = True
+    return lying if used else None
 
 
 def _parse_clock(text: str) -> time:

@@ -44,13 +44,25 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import signal as sps
 
+from plm.simulate.accel_scenes import (
+    add_walk,
+    assign_sleep_postures,
+    bandnoise,
+    held_envelope,
+    movement_envelope,
+    overlaps,
+    place_intervals,
+    plan_walks,
+    raised,
+    random_rotation,
+    twitch_envelope,
+)
 from plm.simulate.nights import SyntheticNight, simulate_night
 
 __all__ = [
@@ -89,6 +101,10 @@ class SyntheticAccel:
         In-bed periods (s).
     params : dict
         Parameters and drawn values.
+    out_of_bed : DataFrame
+        ``onset``, ``duration`` (s) of the night-time walks (getting up to lying down).
+    twitches : DataFrame
+        ``onset``, ``duration`` (s), ``side``, ``peak_deg`` of the twitches (not LMs).
     """
 
     fs_hz: float
@@ -101,6 +117,14 @@ class SyntheticAccel:
     lights_on_s: float
     in_bed: np.ndarray
     params: dict[str, Any] = field(default_factory=dict)
+    out_of_bed: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame({"onset": [], "duration": []}, dtype=float)
+    )
+    twitches: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            {"onset": [], "duration": [], "side": [], "peak_deg": []}
+        )
+    )
 
     def to_accel_data(self):
         """Return the signals as :class:`plm.accel.AccelData` (no file)."""
@@ -120,37 +144,13 @@ class SyntheticAccel:
         )
 
 
-def _raised(n: int, rising: bool) -> np.ndarray:
-    k = (np.arange(n) + 0.5) / max(n, 1)
-    c = 0.5 - 0.5 * np.cos(np.pi * k)
-    return c if rising else c[::-1]
-
-
-def _bandnoise(rng: np.random.Generator, n: int, fs: float, lo: float, hi: float) -> np.ndarray:
-    """Unit-RMS Gaussian noise band-limited to [lo, min(hi, 0.45 fs)] Hz."""
-    hi = min(hi, 0.45 * fs)
-    if n < 8 or hi <= lo:
-        return np.zeros(n)
-    sos = sps.butter(2, [lo, hi], btype="bandpass", fs=fs, output="sos")
-    pad = int(2 * fs)
-    y = sps.sosfilt(sos, rng.standard_normal(n + pad))[pad:]
-    sd = float(y.std())
-    return y / sd if sd > 0 else y
+_raised = raised
+_bandnoise = bandnoise
 
 
 def _lm_envelope(rng: np.random.Generator, n: int, fs: float) -> np.ndarray:
     """Shape (0..1) of one LM of ``n`` samples: rise, modulated plateau, return."""
-    dur = n / fs
-    n_r = max(1, int(round(min(rng.uniform(0.15, 0.4), 0.3 * dur) * fs)))
-    n_d = max(1, int(round(min(rng.uniform(0.2, 0.5), 0.3 * dur) * fs)))
-    n_p = max(0, n - n_r - n_d)
-    depth = rng.uniform(0.0, 0.4)
-    f_mod = rng.uniform(0.3, 1.5)
-    k = np.arange(n_p) / fs
-    plateau = 1.0 - depth * 0.5 * (1 - np.cos(2 * np.pi * f_mod * k))
-    last = plateau[-1] if n_p else 1.0
-    env = np.concatenate((_raised(n_r, True), plateau, _raised(n_d, False) * last))
-    return env[:n]
+    return movement_envelope(rng, n, fs, (0.15, 0.4), (0.2, 0.5), (0.0, 0.4), (0.3, 1.5), 0.3)
 
 
 def _place_posture_changes(
@@ -159,6 +159,9 @@ def _place_posture_changes(
     in_bed: np.ndarray,
     truth: pd.DataFrame,
     clearance_s: float,
+    step_deg: tuple[float, float] = (60.0, 150.0),
+    dur_s: tuple[float, float] = (1.5, 4.0),
+    spacing_s: float = 120.0,
 ) -> list[tuple[float, float, float, float]]:
     """(onset, duration, roll step °, pitch step °) of posture changes in bed."""
     on = truth["onset"].to_numpy(float) if len(truth) else np.zeros(0)
@@ -169,13 +172,13 @@ def _place_posture_changes(
         tries = 0
         while sum(1 for o in out if a <= o[0] < b) < target and tries < 200 * max(target, 1):
             tries += 1  # loop per placement attempt
-            d = float(rng.uniform(1.5, 4.0))
+            d = float(rng.uniform(*dur_s))
             t = float(rng.uniform(a + 60.0, max(a + 60.0, b - 60.0 - d)))
             if np.any((on < t + d + clearance_s) & (off > t - clearance_s)):
                 continue
-            if any(abs(t - o[0]) < 120.0 for o in out):
+            if any(abs(t - o[0]) < spacing_s for o in out):
                 continue
-            step = float(rng.uniform(60.0, 150.0)) * (1 if rng.random() < 0.5 else -1)
+            step = float(rng.uniform(*step_deg)) * (1 if rng.random() < 0.5 else -1)
             out.append((t, d, step, float(rng.uniform(-5.0, 5.0))))
     return sorted(out)
 
@@ -223,6 +226,77 @@ def _out_of_bed(
     return psi, phi, dyn, bed
 
 
+def _plant_lm(
+    rng: np.random.Generator,
+    on: float,
+    dur: float,
+    fs: float,
+    arrays: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    beds: np.ndarray,
+    peak_range: tuple[float, float],
+    residual_deg: float,
+    envelope: Any = _lm_envelope,
+) -> tuple[float, float] | None:
+    """Add one LM to an ankle's (theta, alpha, tang, tremor, psi); (peak °, lever m) or None."""
+    theta, alpha, tang, tremor, psi = arrays
+    n = theta.size
+    i0 = int(round(on * fs))
+    m = max(2, int(round(dur * fs)))
+    if i0 < 0 or i0 + m > n:
+        return None
+    peak = float(np.exp(rng.uniform(*np.log(peak_range))))
+    env = envelope(rng, m, fs)
+    lever = float(rng.uniform(0.1, 0.4))
+    th = np.radians(peak) * env
+    theta[i0 : i0 + m] += np.degrees(th)
+    alpha[i0 : i0 + m] = float(rng.uniform(-0.5, 0.5))
+    acc = np.gradient(np.gradient(th, 1 / fs), 1 / fs) * lever / 9.80665
+    tang[i0 : i0 + m] += acc
+    tremor[i0 : i0 + m] += float(rng.uniform(0.005, 0.02)) * env * _bandnoise(rng, m, fs, 3.0, 8.0)
+    resid = float(rng.uniform(-residual_deg, residual_deg))
+    k = np.searchsorted(beds[:, 1], on)
+    bed_end = int(round(beds[min(k, len(beds) - 1), 1] * fs))
+    psi[i0 + m : bed_end] += resid
+    return peak, lever
+
+
+def _apply_turn(
+    psi: np.ndarray,
+    phi: np.ndarray,
+    dyn: np.ndarray,
+    rng: np.random.Generator,
+    fs: float,
+    beds: np.ndarray,
+    turn: tuple[float, float, float, float],
+    amp_g: tuple[float, float],
+) -> float:
+    """Write one posture change (raised-cosine roll/pitch step, body translation); its onset."""
+    t, d, roll, pitch = turn
+    t_s = t + float(rng.uniform(-0.5, 0.5))
+    i0 = int(round(t_s * fs))
+    m = max(2, int(round(d * fs)))
+    ramp = _raised(m, True)
+    seg_end = i0 + m
+    # the new posture lasts until the end of this in-bed period
+    k = np.searchsorted(beds[:, 1], t_s)
+    bed_end = int(round(beds[min(k, len(beds) - 1), 1] * fs))
+    phi[i0:seg_end] += roll * ramp
+    phi[seg_end:bed_end] += roll
+    psi[i0:seg_end] += pitch * ramp
+    psi[seg_end:bed_end] += pitch
+    env = np.sin(np.pi * np.arange(m) / m)
+    amp = float(rng.uniform(*amp_g))
+    dyn[i0:seg_end] += (
+        amp * env[:, None] * np.column_stack([_bandnoise(rng, m, fs, 1.0, 4.0) for _ in range(3)])
+    )
+    return t_s
+
+
+def _intervals(df: pd.DataFrame) -> list[tuple[float, float]]:
+    on = df["onset"].to_numpy(float)
+    return list(zip(on, on + df["duration"].to_numpy(float), strict=True))
+
+
 def simulate_accel(
     truth: pd.DataFrame | None = None,
     duration_s: float = 8 * 3600,
@@ -241,6 +315,14 @@ def simulate_accel(
     lights_off_s: float | None = None,
     lights_on_s: float | None = None,
     start_datetime: datetime = datetime(2026, 1, 1, 22, 30, 0),
+    long_lms_per_h: float = 0.0,
+    partial_turns_per_h: float = 0.0,
+    lm_before_turn_fraction: float = 0.0,
+    n_walks: int = 0,
+    twitches_per_h: float = 0.0,
+    sleep_postures: tuple[str, ...] = (),
+    sensor_rotation: bool = False,
+    start_delay_s: tuple[float, float] = (0.0, 0.0),
 ) -> SyntheticAccel:
     """Simulate ankle accelerometry for planted LMs (see the module docstring).
 
@@ -279,12 +361,24 @@ def simulate_accel(
         Time in bed of a single night.
     start_datetime : datetime
         Clock time of the first sample.
+    long_lms_per_h, partial_turns_per_h, lm_before_turn_fraction, n_walks, twitches_per_h, \
+sleep_postures, sensor_rotation, start_delay_s
+        Opt-in scenes (:mod:`plm.simulate.accel_scenes`): held movements of 11-20 s per
+        hour in bed; partial turns (15-40°) per hour in bed; the share of turns preceded
+        by an LM; night-time walks; twitches (0.1-0.3 s, not LMs) per hour in bed; the
+        sleep postures (``supine``, ``left``, ``right``, ``prone``); a random sensor
+        orientation per ankle; the range (s) of each ankle's missing start.  With the
+        defaults the output is that of the generator without scenes, byte for byte.
 
     Returns
     -------
     SyntheticAccel
+        ``truth`` has a ``kind`` column (``lm``, ``long``, ``before_turn``);
+        ``posture_changes`` one (``turn``, ``partial``); ``out_of_bed`` the walks.
     """
     rng = np.random.default_rng(seed)
+    # the opt-in scenes draw from their own generator: defaults leave `rng` untouched
+    rng2 = np.random.default_rng(None if seed is None else [int(seed), 16])
     fs = float(fs_hz)
     n = int(round(duration_s * fs))
     duration_s = n / fs
@@ -295,7 +389,47 @@ def simulate_accel(
     hi = duration_s if lights_on_s is None else float(lights_on_s)
     beds = np.asarray(in_bed if in_bed is not None else [(lo, hi)], dtype=float).reshape(-1, 2)
     psi_o, phi_o, dyn_o, bed = _out_of_bed(rng, n, fs, beds, sitting_fraction)
-    postures = _place_posture_changes(rng, posture_changes_per_h, beds, truth, posture_clearance_s)
+    walks = plan_walks(rng2, n_walks, beds)
+    walk_iv = [(w[0], w[0] + w[1] + w[2] + w[3]) for w in walks]
+    clear = truth
+    if walk_iv:  # no LM while walking; no posture change near a walk
+        keep = [not overlaps(walk_iv, a, b, 15.0) for a, b in _intervals(truth)]
+        truth = truth[np.asarray(keep, dtype=bool)].reset_index(drop=True)
+        iv = pd.DataFrame(walk_iv, columns=["onset", "off"])
+        clear = pd.concat(
+            [truth, iv.assign(duration=iv["off"] - iv["onset"]).drop(columns="off")],
+            ignore_index=True,
+        )
+    postures = _place_posture_changes(rng, posture_changes_per_h, beds, clear, posture_clearance_s)
+    blocked = _intervals(clear) + [(t, t + d) for t, d, _, _ in postures]
+    partial: list[tuple[float, float, float, float]] = []
+    if partial_turns_per_h > 0:
+        targets = [int(rng2.poisson(partial_turns_per_h * (b - a) / 3600.0)) for a, b in beds]
+        for t, d in place_intervals(
+            rng2, targets, beds, (2.0, 6.0), blocked, max(posture_clearance_s, 30.0)
+        ):  # loop per partial turn
+            step = float(rng2.uniform(15.0, 40.0)) * (1 if rng2.random() < 0.5 else -1)
+            partial.append((t, d, step, float(rng2.uniform(-5.0, 5.0))))
+    # extra planted movements: (onset, duration, side, kind)
+    extra: list[tuple[float, float, str, str]] = []
+    if lm_before_turn_fraction > 0:
+        for t, _, _, _ in sorted(postures + partial):  # loop per turn
+            if rng2.random() >= lm_before_turn_fraction:
+                continue
+            d, gap = float(rng2.uniform(0.5, 4.0)), float(rng2.uniform(1.5, 3.0))
+            on = t - gap - d
+            if not overlaps(_intervals(truth), on, on + d, 3.0):
+                extra.append((on, d, str(rng2.choice(list(sides))), "before_turn"))
+                blocked.append((on, on + d))
+    if long_lms_per_h > 0:
+        targets = [int(rng2.poisson(long_lms_per_h * (b - a) / 3600.0)) for a, b in beds]
+        for t, d in place_intervals(rng2, targets, beds, (11.0, 20.0), blocked, 20.0):
+            extra.append((t, d, str(rng2.choice(list(sides))), "long"))
+    twitch_iv: list[tuple[float, float, str]] = []
+    if twitches_per_h > 0:
+        targets = [int(rng2.poisson(twitches_per_h * (b - a) / 3600.0)) for a, b in beds]
+        for t, d in place_intervals(rng2, targets, beds, (0.1, 0.3), blocked, 3.0):
+            twitch_iv.append((t, d, str(rng2.choice(list(sides)))))
     # per in-bed period: initial lying orientation (shared by the ankles, small offsets)
     base_psi = np.zeros(n)
     base_phi = np.zeros(n)
@@ -303,63 +437,49 @@ def simulate_accel(
         i0, i1 = int(round(a * fs)), int(round(b * fs))
         base_psi[i0:i1] = rng.uniform(-10, 10)
         base_phi[i0:i1] = rng.uniform(-40, 40)
+    if sleep_postures:
+        base_roll, postures = assign_sleep_postures(rng2, sleep_postures, beds, postures, partial)
+        for (a, b), r in zip(beds, base_roll, strict=True):  # loop per in-bed period
+            base_phi[int(round(a * fs)) : int(round(b * fs))] = r
     ankles: dict[str, np.ndarray] = {}
     rows = []
     pc_rows = []
+    twitch_rows = []
     params: dict[str, Any] = {"fs_hz": fs, "seed": seed, "duration_s": duration_s}
-    for side in sides:  # loop per ankle
+    for k_side, side in enumerate(sides):  # loop per ankle
         psi = np.where(bed, base_psi + rng.uniform(-3, 3), psi_o)
         phi = np.where(bed, base_phi + rng.uniform(-10, 10), phi_o)
         dyn = dyn_o.copy()
-        for t, d, roll, pitch in postures:  # loop per posture change
-            t_s = t + float(rng.uniform(-0.5, 0.5))
-            i0 = int(round(t_s * fs))
-            m = max(2, int(round(d * fs)))
-            ramp = _raised(m, True)
-            seg_end = i0 + m
-            # the new posture lasts until the end of this in-bed period
-            k = np.searchsorted(beds[:, 1], t_s)
-            bed_end = int(round(beds[min(k, len(beds) - 1), 1] * fs))
-            phi[i0:seg_end] += roll * ramp
-            phi[seg_end:bed_end] += roll
-            psi[i0:seg_end] += pitch * ramp
-            psi[seg_end:bed_end] += pitch
-            env = np.sin(np.pi * np.arange(m) / m)
-            amp = float(rng.uniform(0.05, 0.2))
-            dyn[i0:seg_end] += (
-                amp
-                * env[:, None]
-                * np.column_stack([_bandnoise(rng, m, fs, 1.0, 4.0) for _ in range(3)])
-            )
-            pc_rows.append((t_s, d, roll, side))
+        for turn in postures:  # loop per posture change
+            t_s = _apply_turn(psi, phi, dyn, rng, fs, beds, turn, (0.05, 0.2))
+            pc_rows.append((t_s, turn[1], turn[2], side, "turn"))
+        for turn in partial:  # loop per partial turn
+            t_s = _apply_turn(psi, phi, dyn, rng2, fs, beds, turn, (0.02, 0.08))
+            pc_rows.append((t_s, turn[1], turn[2], side, "partial"))
         lm = truth[truth["side"].astype(str) == side]
-        theta = np.zeros(n)
-        alpha = np.zeros(n)
-        tang = np.zeros(n)
-        tremor = np.zeros(n)
+        arrays = (np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n), psi)
+        theta, alpha, tang, tremor, _ = arrays
         for on, dur in zip(
             lm["onset"].to_numpy(float), lm["duration"].to_numpy(float), strict=True
         ):  # loop per planted LM
-            i0 = int(round(on * fs))
-            m = max(2, int(round(dur * fs)))
-            if i0 < 0 or i0 + m > n:
+            got = _plant_lm(rng, on, dur, fs, arrays, beds, peak_deg, residual_deg)
+            if got is not None:
+                rows.append((on, dur, side, got[0], got[1], "lm"))
+        for on, dur, s_lm, kind in extra:  # loop per extra planted LM (scenes)
+            if s_lm != side:
                 continue
-            peak = float(np.exp(rng.uniform(*np.log(peak_deg))))
-            env = _lm_envelope(rng, m, fs)
-            lever = float(rng.uniform(0.1, 0.4))
-            th = np.radians(peak) * env
-            theta[i0 : i0 + m] += np.degrees(th)
-            alpha[i0 : i0 + m] = float(rng.uniform(-0.5, 0.5))
-            acc = np.gradient(np.gradient(th, 1 / fs), 1 / fs) * lever / 9.80665
-            tang[i0 : i0 + m] += acc
-            tremor[i0 : i0 + m] += (
-                float(rng.uniform(0.005, 0.02)) * env * _bandnoise(rng, m, fs, 3.0, 8.0)
-            )
-            resid = float(rng.uniform(-residual_deg, residual_deg))
-            k = np.searchsorted(beds[:, 1], on)
-            bed_end = int(round(beds[min(k, len(beds) - 1), 1] * fs))
-            psi[i0 + m : bed_end] += resid
-            rows.append((on, dur, side, peak, lever))
+            env = held_envelope if kind == "long" else _lm_envelope
+            pk = (5.0, 25.0) if kind == "long" else peak_deg
+            got = _plant_lm(rng2, on, dur, fs, arrays, beds, pk, residual_deg, env)
+            if got is not None:
+                rows.append((on, dur, side, got[0], got[1], kind))
+        for on, dur, s_tw in twitch_iv:  # loop per twitch (not an LM)
+            if s_tw == side:
+                got = _plant_lm(rng2, on, dur, fs, arrays, beds, (3.0, 10.0), 0.0, twitch_envelope)
+                if got is not None:
+                    twitch_rows.append((on, dur, side, got[0]))
+        for w in walks:  # loop per night-time walk: the ankles step in antiphase
+            add_walk(rng2, psi, phi, dyn, fs, w, np.pi * k_side)
         psi_t = np.radians(psi + theta * np.cos(alpha))
         phi_t = np.radians(phi + theta * np.sin(alpha))
         cp, sp = np.cos(psi_t), np.sin(psi_t)
@@ -368,16 +488,29 @@ def simulate_accel(
         # direction of the flexion (d u / d psi), for the tangential acceleration
         du = np.column_stack((cp, -sp * sr, -sp * cr))
         x = u + du * tang[:, None] + dyn + tremor[:, None] * np.array([0.3, 0.6, 0.75])
+        if sensor_rotation:  # the sensor's axes in an arbitrary orientation on the ankle
+            rot = random_rotation(rng2)
+            x = x @ rot.T
+            params[f"rotation_{side}"] = rot.tolist()
         sigma = float(rng.uniform(*noise_g))
         x += sigma * rng.standard_normal((n, 3))
         if resolution_g > 0:
             x = np.round(x / resolution_g) * resolution_g
+        if start_delay_s[1] > 0:  # this device started later: its first samples are missing
+            delay = float(rng2.uniform(*start_delay_s))
+            x[: int(round(delay * fs))] = np.nan
+            params[f"start_delay_s_{side}"] = delay
         ankles[side] = x.astype(np.float32)
         params[f"noise_g_{side}"] = sigma
-    truth_out = pd.DataFrame(rows, columns=["onset", "duration", "side", "peak_deg", "lever_m"])
+    cols = ["onset", "duration", "side", "peak_deg", "lever_m", "kind"]
+    truth_out = pd.DataFrame(rows, columns=cols)
     truth_out = truth_out.sort_values(["onset", "side"], kind="stable").reset_index(drop=True)
-    pcs = pd.DataFrame(pc_rows, columns=["onset", "duration", "roll_deg", "side"])
+    pcs = pd.DataFrame(pc_rows, columns=["onset", "duration", "roll_deg", "side", "kind"])
     pcs = pcs.sort_values(["onset", "side"], kind="stable").reset_index(drop=True)
+    oob = pd.DataFrame(
+        {"onset": [a for a, _ in walk_iv], "duration": [b - a for a, b in walk_iv]}, dtype=float
+    )
+    tw = pd.DataFrame(twitch_rows, columns=["onset", "duration", "side", "peak_deg"])
     params.update(posture_changes_per_h=posture_changes_per_h, n_posture_changes=len(postures))
     return SyntheticAccel(
         fs_hz=fs,
@@ -390,6 +523,8 @@ def simulate_accel(
         lights_on_s=float(beds[0, 1]),
         in_bed=beds,
         params=params,
+        out_of_bed=oob,
+        twitches=tw,
     )
 
 
@@ -400,13 +535,19 @@ def simulate_accel_night(
     plms_per_h: float = 30.0,
     isolated_per_h: float = 10.0,
     bilateral_fraction: float = 0.3,
+    *,
+    pre_bed_s: float = 0.0,
+    post_bed_s: float = 0.0,
     **kwargs: Any,
 ) -> SyntheticAccel:
     """One night in bed: the movements of :func:`plm.simulate.simulate_night`, as accelerometry.
 
     The planted movements (series with IMIs 11-85 s, isolated LMs, bilateral LMs) come
     from :func:`plm.simulate.nights.simulate_night` with the same seed (its EMG is simulated at a
-    cheap 50 Hz and discarded); lights off/on are that night's.
+    cheap 50 Hz and discarded); lights off/on are that night's.  ``pre_bed_s`` and
+    ``post_bed_s`` add that much time out of bed (walking and sitting, see
+    ``sitting_fraction``) before lights off and after lights on; the clock time of lights
+    off stays the same.
     """
     night = simulate_night(
         duration_s,
@@ -417,14 +558,18 @@ def simulate_accel_night(
         bilateral_fraction=bilateral_fraction,
         amplitude_uv=(25.0, 200.0),
     )
+    truth, start = night.truth, night.start_datetime
+    if pre_bed_s or post_bed_s:
+        truth = truth.assign(onset=truth["onset"] + pre_bed_s)
+        start = start - timedelta(seconds=pre_bed_s)
     return simulate_accel(
-        night.truth,
-        duration_s=night.duration_s,
+        truth,
+        duration_s=night.duration_s + pre_bed_s + post_bed_s,
         fs_hz=fs_hz,
         seed=None if seed is None else seed + 1,
-        lights_off_s=night.lights_off_s,
-        lights_on_s=night.lights_on_s,
-        start_datetime=night.start_datetime,
+        lights_off_s=night.lights_off_s + pre_bed_s,
+        lights_on_s=night.lights_on_s + pre_bed_s,
+        start_datetime=start,
         **kwargs,
     )
 
