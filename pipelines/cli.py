@@ -13,8 +13,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipelines import actigraphy_cli, batch, fetch_cli, report, validate_cap
+from pipelines import actigraphy_cli, batch, fetch_cli, report, rescore, validate_cap
 from pipelines.discover import stem_of
+from pipelines.review import command as review_command
 from pipelines.settings import (
     ScoringSettings,
     add_overrides_arg,
@@ -36,6 +37,8 @@ PIPELINE_PARSERS = (
     report.add_parsers,
     validate_cap.add_parsers,
     actigraphy_cli.add_parsers,
+    review_command.add_parsers,
+    rescore.add_parsers,
 )
 
 
