@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument("--report", action="store_true", help="also write the PDF/HTML report")
-    add_scoring_args(p, annotation_format=True)
+    add_scoring_args(p, annotation_format=True, rule_lists=True)
 
     p = sub.add_parser("score-events", help="score already-detected leg movements")
     p.add_argument("events", nargs="+", help="event file(s): TSV/CSV/BIDS, EDF+, vendor exports")
@@ -129,6 +129,10 @@ def _cmd_score(args: argparse.Namespace) -> int:
         from pipelines.actigraphy_cli import cmd_score_accel
 
         return cmd_score_accel(args)
+    if "," in args.rules:  # several rule sets, one detection
+        from pipelines.rules_table import cmd_score_rules
+
+        return cmd_score_rules(args, header)
     result = score(
         header if header is not None else args.recording,  # the header is parsed once
         annotations=args.annotations,

@@ -707,9 +707,8 @@ def rescore_recording(
     )
     original = score_prepared(prepared, profile, age_group)
     checksum = result_checksum(original)
-    base = original.movements[
-        [c for c in _MOVEMENT_COLUMNS if c in original.movements]
-    ].reset_index(drop=True)
+    cols = [c for c in original.movements.columns if c in _MOVEMENT_COLUMNS]
+    base = original.movements[cols].reset_index(drop=True)
     if edits.kind == "json":
         if edits.result_checksum and edits.result_checksum != checksum:
             raise InputError(
@@ -724,7 +723,7 @@ def rescore_recording(
         edits = read_edits(edits.path, rec.start_datetime, rec.duration_s, edits_format)
         reviewed, diff = diff_movements(base, edits.movements)
         counts = {}
-    reviewed = _measure(reviewed, prepared.detection.signals)
+    reviewed = _measure(reviewed, prepared.detection.signals)[[*cols, "index"]]
     after = score_prepared(prepared, profile, age_group, movements=reviewed.drop(columns="index"))
     diff = _add_categories(diff, original, after)
     after.summary["audit"] = audit_block(edits, original, after, diff, counts, checksum)

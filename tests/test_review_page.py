@@ -187,8 +187,10 @@ def test_page_is_self_contained(session):
 
 def test_export_holds_every_edit_with_before_after_and_time(night, session):
     _, _, exp = session
+    from plm import keys
     from plm.review import EDITS_FORMAT, folder_checksum
 
+    assert set(exp) == set(keys.declared("review_edits", "review"))
     assert exp["format"] == EDITS_FORMAT
     assert exp["result_checksum"] == folder_checksum(night[1], "hand")
     assert exp["reviewer"] == "T. Tech"
