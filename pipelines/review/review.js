@@ -217,7 +217,7 @@
       ctx.fillStyle = "rgba(120,120,120,.18)"; ctx.fillRect(gx, 4, gw, 158);
     }
     ctx.fillStyle = "#444";
-    [["Stage", 20], ["Left", 87], ["Right", 109], ["Series", 128], ["Arousal", 142], ["Resp.", 156]]
+    [["Left", 87], ["Right", 109], ["Series", 128], ["Arousal", 142], ["Resp.", 156]]
       .forEach(function (l) { ctx.fillText(l[0], 4, l[1]); });
     // hypnogram
     var H = META.hypnogram;
@@ -352,13 +352,20 @@
       ctx.fillText(side === "both" ? "Legs" : side[0].toUpperCase() + side.slice(1), 6, box.y0 + box.h / 2);
       ctx.font = "11px system-ui, sans-serif";
       // rectified EMG: per-bin maxima
-      ctx.strokeStyle = "#9a9a9a"; ctx.lineWidth = 1; ctx.beginPath();
-      var any = false;
-      eachBin(side, "rect", view[0], view[1], function (t, v) {
-        if (isNaN(v)) { return; }
-        var x = xOf(t, w); ctx.moveTo(x, box.y1); ctx.lineTo(x, Y(v)); any = true;
+      // as one filled area per stretch with signal (no moiré from one line per bin)
+      ctx.fillStyle = "#bdbdbd"; ctx.beginPath();
+      var any = false, open = false, lastX = 0, dx = (w - AX_LEFT - 8) / (view[1] - view[0]) / RATES.rect / 2;
+      eachBin(side, "rect", view[0], view[1], function (t, v, first) {
+        var x = xOf(t, w);
+        if (isNaN(v) || first) {
+          if (open) { ctx.lineTo(lastX + dx, box.y1); ctx.closePath(); open = false; }
+          if (isNaN(v)) { return; }
+        }
+        if (!open) { ctx.moveTo(x - dx, box.y1); open = true; }
+        ctx.lineTo(x - dx, Y(v)); ctx.lineTo(x + dx, Y(v)); lastX = x; any = true;
       });
-      ctx.stroke();
+      if (open) { ctx.lineTo(lastX + dx, box.y1); ctx.closePath(); }
+      ctx.fill();
       if (!any) { ctx.fillStyle = "#999"; ctx.fillText("no EMG stored here", AX_LEFT + 10, box.y0 + box.h / 2); }
       var line = function (name, add, color, dash, width) {
         ctx.strokeStyle = color; ctx.setLineDash(dash); ctx.lineWidth = width; ctx.beginPath();
