@@ -318,8 +318,12 @@
       var box = trackBox(k, h), code = SIDES.indexOf(side);
       var envMax = 0, baseMax = 0;
       eachBin(side, "env", view[0], view[1], function (t, v) { if (v > envMax) { envMax = v; } });
+      var rectMax = 0;
       eachBin(side, "base", view[0], view[1], function (t, v) { if (v > baseMax) { baseMax = v; } });
-      var ymax = Math.max(20, envMax * 1.6, (baseMax + thr.onset_uv) * 2);
+      eachBin(side, "rect", view[0], view[1], function (t, v) { if (v > rectMax) { rectMax = v; } });
+      // every peak inside the track (square-root axis keeps the thresholds legible)
+      var ymax = Math.max(20, envMax * 1.6, rectMax * 1.05, (baseMax + thr.onset_uv) * 2);
+      if (!sqrtAxis) { ymax = Math.max(20, envMax * 1.6, (baseMax + thr.onset_uv) * 2); }
       var Y = function (v) {
         var f = sqrtAxis ? Math.sqrt(Math.max(v, 0) / ymax) : Math.max(v, 0) / ymax;
         return box.y1 - Math.min(f, 1) * box.h;
@@ -343,10 +347,12 @@
       // grid: thresholds are relative to the baseline; fixed µV ticks on the axis
       ctx.fillStyle = "#777"; ctx.strokeStyle = "#eee"; ctx.textBaseline = "middle";
       ctx.textAlign = "right";
+      var lastY = Infinity;
       [5, 10, 20, 50, 100, 200, 500, 1000, 2000].forEach(function (v) {
-        if (v > ymax) { return; }
-        var yy = Y(v); ctx.beginPath(); ctx.moveTo(AX_LEFT, yy); ctx.lineTo(w - 8, yy); ctx.stroke();
-        ctx.fillText(v + " µV", AX_LEFT - 4, yy);
+        var yy = Y(v);
+        if (v > ymax || lastY - yy < 12) { return; }  // no overlapping tick labels
+        ctx.beginPath(); ctx.moveTo(AX_LEFT, yy); ctx.lineTo(w - 8, yy); ctx.stroke();
+        ctx.fillText(v + " µV", AX_LEFT - 4, yy); lastY = yy;
       });
       ctx.textAlign = "left"; ctx.fillStyle = "#222"; ctx.font = "bold 12px system-ui, sans-serif";
       ctx.fillText(side === "both" ? "Legs" : side[0].toUpperCase() + side.slice(1), 6, box.y0 + box.h / 2);
