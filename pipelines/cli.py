@@ -13,8 +13,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipelines import actigraphy_cli, batch, fetch_cli, report, validate_cap
+from pipelines import actigraphy_cli, batch, fetch_cli, report, rescore, validate_cap
 from pipelines.discover import stem_of
+from pipelines.review import command as review_command
 from pipelines.settings import (
     ScoringSettings,
     add_overrides_arg,
@@ -36,6 +37,8 @@ PIPELINE_PARSERS = (
     report.add_parsers,
     validate_cap.add_parsers,
     actigraphy_cli.add_parsers,
+    review_command.add_parsers,
+    rescore.add_parsers,
 )
 
 
@@ -59,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument("--report", action="store_true", help="also write the PDF/HTML report")
-    add_scoring_args(p, annotation_format=True)
+    add_scoring_args(p, annotation_format=True, rule_lists=True)
 
     p = sub.add_parser("score-events", help="score already-detected leg movements")
     p.add_argument("events", nargs="+", help="event file(s): TSV/CSV/BIDS, EDF+, vendor exports")
@@ -126,6 +129,10 @@ def _cmd_score(args: argparse.Namespace) -> int:
         from pipelines.actigraphy_cli import cmd_score_accel
 
         return cmd_score_accel(args)
+    if "," in args.rules:  # several rule sets, one detection
+        from pipelines.rules_table import cmd_score_rules
+
+        return cmd_score_rules(args, header)
     result = score(
         header if header is not None else args.recording,  # the header is parsed once
         annotations=args.annotations,

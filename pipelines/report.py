@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipelines import figures, page
+from pipelines import figures, page, rules_table
 from pipelines.cohort import COHORT_FILE
 from pipelines.review import (
     REVIEW_SUFFIX,
@@ -524,6 +524,7 @@ def render_html(result: Any, windows: Sequence[figures.EmgWindow], emg_note: str
 {page.img(figures.stage_figure(s), "PLM index by stage")}</div></div>
 <h2>Summary metrics</h2>
 {table}
+{rules_table.report_section(result)}
 <h2>Example EMG windows (30 s)</h2>
 <p>Rectified EMG (grey), resting baseline (black), offset threshold baseline
 +{rules.get("offset_above_baseline_uv", 2.0):g} µV (green, dashed), onset threshold baseline

@@ -126,6 +126,7 @@ def add_scoring_args(
     legs: bool = True,
     poor_signal: bool = True,
     annotation_format: bool = False,
+    rule_lists: bool = False,
 ) -> None:
     """Add the shared scoring options to a sub-command's parser.
 
@@ -139,6 +140,9 @@ def add_scoring_args(
         Add ``--allow-poor-signal``.
     annotation_format : bool
         Add ``--annotation-format``.
+    rule_lists : bool
+        ``--rules`` also takes a comma-separated list (``plm score``: several rule sets in
+        one run, see :mod:`pipelines.rules_table`).
     """
     from plm.rules import PROFILES
 
@@ -153,12 +157,21 @@ def add_scoring_args(
             action="store_true",
             help="score even if the leg channels fail the EMG checks (the summary warns)",
         )
-    p.add_argument(
-        "--rules",
-        default=DEFAULT_RULES,
-        choices=sorted(PROFILES),
-        help=f"rule profile (default {DEFAULT_RULES})",
-    )
+    if rule_lists:
+        p.add_argument(
+            "--rules",
+            default=DEFAULT_RULES,
+            type=_rule_list,
+            metavar="{" + ",".join(sorted(PROFILES)) + "}[,...]",
+            help=f"rule profile, or several comma-separated (default {DEFAULT_RULES})",
+        )
+    else:
+        p.add_argument(
+            "--rules",
+            default=DEFAULT_RULES,
+            choices=sorted(PROFILES),
+            help=f"rule profile (default {DEFAULT_RULES})",
+        )
     add_overrides_arg(p)
     p.add_argument(
         "--age-group",
@@ -166,6 +179,19 @@ def add_scoring_args(
         choices=list(AGE_GROUPS),
         help="PLMD cut-off: > 15/h (adult) or > 5/h (child)",
     )
+
+
+def _rule_list(text: str) -> str:
+    """``--rules`` value with one or several comma-separated profile names."""
+    from plm.rules import PROFILES
+
+    names = [n.strip() for n in text.split(",")]
+    bad = [n for n in names if n not in PROFILES]
+    if bad or len(set(names)) != len(names):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give distinct profiles among {', '.join(sorted(PROFILES))}"
+        )
+    return ",".join(names)
 
 
 def settings_from_args(args: argparse.Namespace) -> ScoringSettings:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,16 @@ from plm.night import score_night
 from plm.results import PLMResult
 from plm.rules import RuleProfile, get_rules
 
-__all__ = ["score_events", "score", "as_hypnogram", "score_night"]
+__all__ = [
+    "score_events",
+    "score",
+    "score_profiles",
+    "as_hypnogram",
+    "score_night",
+    "PreparedNight",
+    "prepare_recording",
+    "score_prepared",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -337,6 +348,61 @@ def score(
     )  # fmt: skip
 
 
+def score_profiles(
+    path: PathLike,
+    rules: Sequence[str | RuleProfile],
+    annotations: PathLike | Sequence[PathLike] | None = None,
+    *,
+    left: str | None = None,
+    right: str | None = None,
+    age_group: str = "adult",
+    allow_poor_signal: bool = False,
+    keep_signals: bool = False,
+    annotation_format: str | None = None,
+    n_threads: int = 2,
+    **overrides: Any,
+) -> dict[str, PLMResult]:
+    """Detect a recording's leg movements once and score them under several rule profiles.
+
+    Parameters
+    ----------
+    path : path-like
+        Leg-EMG recording (as :func:`score`; accelerometry is not supported here).
+    rules : sequence of str or RuleProfile
+        Rule profiles, e.g. ``["wasm2016", "aasm2012"]``.  The **first** drives
+        detection (onset/offset thresholds, baseline, morphology and amplitude rules);
+        every profile's own rules (durations, bilateral combination, IMI, respiratory and
+        arousal association, long-LM handling) are then applied to the same movements.
+    annotations, left, right, age_group, allow_poor_signal, keep_signals,
+    annotation_format, n_threads
+        As :func:`score`.
+    **overrides
+        Rule parameters overriding every profile.
+
+    Returns
+    -------
+    dict
+        Profile name as given (``"wasm2016"``, also with overrides) → :class:`PLMResult`,
+        in the order given.
+
+    Raises
+    ------
+    ValueError
+        For an empty list or a profile named twice.
+    """
+    profiles = [get_rules(r, **overrides) for r in rules]
+    names = [r if isinstance(r, str) else r.name for r in rules]
+    if not profiles:
+        raise ValueError("no rule profile given")
+    if len(set(names)) != len(names):
+        raise ValueError(f"rule profile named twice: {','.join(names)}")
+    prepared = prepare_recording(
+        path, annotations, profiles[0], left, right, allow_poor_signal, keep_signals,
+        annotation_format, n_threads,
+    )  # fmt: skip
+    return {n: score_prepared(prepared, p, age_group) for n, p in zip(names, profiles, strict=True)}
+
+
 def _accel_module() -> Any:
     """The accelerometry scorer's module (the one place it is named)."""
     from plm import accel
@@ -408,20 +474,50 @@ def _score_accelerometry(
     return _accel_module().score_accel(path, rules=rules, age_group=age_group, **overrides)
 
 
-def _score_recording(
+@dataclass
+class PreparedNight:
+    """A recording read and its leg movements detected once, ready to be scored.
+
+    Made by :func:`prepare_recording`; :func:`score_prepared` scores it under any rule
+    profile and (for reviewed results) any replacement movement table, so several rule
+    profiles or a technician's corrections share one detection.
+
+    Attributes
+    ----------
+    recording : Recording
+        The recording (:func:`plm.io.recording.load_recording`).
+    events : NightEvents
+        The night's events with the detected movements and the gaps (EDF+D gaps,
+        unscorable leg EMG).
+    detection : RecordingDetection
+        The detector's output (signals when ``keep_signals`` was set).
+    profile : RuleProfile
+        The profile that drove detection (thresholds, morphology, baseline).
+    """
+
+    recording: Any
+    events: NightEvents
+    detection: Any
+    profile: RuleProfile
+
+
+def prepare_recording(
     path: Any,
     annotations: PathLike | Sequence[PathLike] | None,
     profile: RuleProfile,
-    left: str | None,
-    right: str | None,
-    age_group: str,
-    allow_poor_signal: bool,
-    keep_signals: bool,
-    annotation_format: str | None,
-    n_threads: int,
+    left: str | None = None,
+    right: str | None = None,
+    allow_poor_signal: bool = False,
+    keep_signals: bool = False,
+    annotation_format: str | None = None,
+    n_threads: int = 2,
     hypnogram: Any = None,
-) -> PLMResult:
-    """The body of :func:`score` for leg EMG (``path``: the file, its header or a Raw)."""
+) -> PreparedNight:
+    """Read a leg-EMG recording and its events and detect its movements (no rules yet).
+
+    Parameters are those of :func:`score` (``path``: the file, its parsed header or an
+    MNE ``Raw``); ``profile`` drives detection.
+    """
     from plm.detect.recording import detect_recording
     from plm.io.annotations import load_night_events, recording_night_events
     from plm.io.recording import load_recording
@@ -477,6 +573,40 @@ def _score_recording(
         else events.gaps
     )
     logger.info("%s: %d monolateral LMs detected", src, len(events.movements))
+    return PreparedNight(rec, events, found, profile)
+
+
+def score_prepared(
+    prepared: PreparedNight,
+    profile: RuleProfile | None = None,
+    age_group: str = "adult",
+    movements: pd.DataFrame | None = None,
+) -> PLMResult:
+    """Score a :class:`PreparedNight` by a rule profile.
+
+    Parameters
+    ----------
+    prepared : PreparedNight
+        From :func:`prepare_recording`; not modified (each call scores a copy of its
+        events).
+    profile : RuleProfile, optional
+        The rules (default: the profile that drove detection).
+    age_group : {'adult', 'child'}
+        PLMD cut-off.
+    movements : DataFrame, optional
+        Monolateral LMs replacing the detected ones (a reviewed set: ``onset``,
+        ``duration``, ``side`` and optionally ``peak_uv``, ``area_uv_s``).
+
+    Returns
+    -------
+    PLMResult
+        As :func:`score`, with ``signals`` when the detection kept them.
+    """
+    rec, found = prepared.recording, prepared.detection
+    profile = profile or prepared.profile
+    events = copy.deepcopy(prepared.events)
+    if movements is not None:
+        events.movements = movements.reset_index(drop=True)
     result = score_night(events, profile, age_group=age_group, stem=stem_of(rec.path))
     result.summary["inputs"].insert(0, rec.source())
     result.summary["channels"] = rec.channel_labels
@@ -485,6 +615,27 @@ def _score_recording(
     result.signals = found.signals
     _add_autonomic(result, rec, found)
     return result
+
+
+def _score_recording(
+    path: Any,
+    annotations: PathLike | Sequence[PathLike] | None,
+    profile: RuleProfile,
+    left: str | None,
+    right: str | None,
+    age_group: str,
+    allow_poor_signal: bool,
+    keep_signals: bool,
+    annotation_format: str | None,
+    n_threads: int,
+    hypnogram: Any = None,
+) -> PLMResult:
+    """The body of :func:`score` for leg EMG (``path``: the file, its header or a Raw)."""
+    prepared = prepare_recording(
+        path, annotations, profile, left, right, allow_poor_signal, keep_signals,
+        annotation_format, n_threads, hypnogram,
+    )  # fmt: skip
+    return score_prepared(prepared, profile, age_group)
 
 
 def _on_time_axis(x: np.ndarray, fs_hz: float, rec: Any) -> np.ndarray:

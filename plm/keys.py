@@ -35,11 +35,21 @@ __all__ = [
 ]
 
 #: Commands that write outputs (``plm <command>``).
-PRODUCERS: tuple[str, ...] = ("score", "score-events", "score-accel", "sit", "batch")
+PRODUCERS: tuple[str, ...] = (
+    "score",
+    "score-events",
+    "score-accel",
+    "sit",
+    "batch",
+    "rescore",
+    "score-rules",  # plm score --rules A,B[,...]: the side-by-side table of the rule sets
+    "review",  # plm review: the page's export of the edits (written by the browser)
+)
 
-_NIGHT = ("score", "score-events", "score-accel", "sit", "batch")
-_EMG = ("score", "sit", "batch")
-_HYP = ("score", "score-events", "sit", "batch")
+_NIGHT = ("score", "score-events", "score-accel", "sit", "batch", "rescore")
+_EMG = ("score", "sit", "batch", "rescore")
+_HYP = ("score", "score-events", "sit", "batch", "rescore")
+_EMG_NIGHT = ("score", "batch", "rescore")  # a leg-EMG night (not SIT)
 _ACC = ("score-accel",)
 _SIT = ("sit",)
 _BATCH = ("batch",)
@@ -70,12 +80,27 @@ KINDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "hr_response": (
         "<stem>_hr_response.tsv",
         "heart-rate change at each beat around every candidate LM (with an ECG)",
-        ("score", "batch"),
+        _EMG_NIGHT,
     ),
     "hr_curves": (
         "<stem>_hr_curves.tsv",
         "mean heart-rate response curves per category, with 95 % CI (with an ECG)",
-        ("score", "batch"),
+        _EMG_NIGHT,
+    ),
+    "review_diff": (
+        "<stem>_review_diff.tsv",
+        "rescore: one row per movement added, removed or changed by the review",
+        ("rescore",),
+    ),
+    "rules_comparison": (
+        "<stem>_rules_comparison.tsv",
+        "plm score --rules A,B: one row per metric, one column per rule set",
+        ("score-rules",),
+    ),
+    "review_edits": (
+        "<stem>_review_edits.json",
+        "the review page's export of a technician's edits (read by plm rescore)",
+        ("review",),
     ),
     "cohort": ("cohort_summary.tsv", "batch: one row per recording", _BATCH),
     "errors": ("errors.tsv", "batch: one row per failed recording", _BATCH),
@@ -349,12 +374,12 @@ _k("stem", "", "Stem", "text: file-name stem of the outputs", "plmkit", "§18")
 _k("modality", "", "Modality", "text: psg (EMG or scored events), emg (SIT) or actigraphy",
    "plmkit", "§18")  # fmt: skip
 _k("channels", "", "Leg channels", "object: channel label(s) per leg", "plmkit", "§18",
-   by=("score", "score-accel", "batch"))  # fmt: skip
+   by=("score", "score-accel", "batch", "rescore"))  # fmt: skip
 _k("fs_hz", "Hz", "Sampling rate", "object: sampling rate per leg channel", "plmkit", "§2",
-   by=("score", "batch"))  # fmt: skip
+   by=_EMG_NIGHT)  # fmt: skip
 _k("bilateral_rules_applicable", "", "Bilateral rules applicable", "flag: both legs were "
    "recorded separately (false for one merged channel or one ankle)", "WASM 2016", "§4",
-   by=("score", "score-accel", "batch"))  # fmt: skip
+   by=("score", "score-accel", "batch", "rescore"))  # fmt: skip
 
 # accelerometry additions (§15)
 _ACCEL_KEYS = (
@@ -480,7 +505,7 @@ def _declare_autonomic() -> None:
         SUMMARY_KEYS,
     )
 
-    std, sec, by = "Winkelman 1999; Ferri 2007", "§19", ("score", "batch")
+    std, sec, by = "Winkelman 1999; Ferri 2007", "§19", _EMG_NIGHT
     # the value type leads the description, as everywhere in this file (results read it)
     types = {
         "hr_category": "text", "category": "text", "axis": "text",
@@ -637,6 +662,53 @@ _COHORT = (
 for _name, _unit, _label, _desc, _kinds in _COHORT:
     _k(_name, _unit, _label, _desc, "plmkit", "", kinds=_kinds, by=_BATCH)
 
+
+# ---------------------------------------------------------------------------------------
+# the review loop (docs/review.md): plm rescore, plm score --rules A,B, the page's export
+# ---------------------------------------------------------------------------------------
+_k("audit", "", "Review audit", "object: edit_file, edit_sha256, edit_format (json or "
+   "annotations), result_checksum, reviewer, reviewed_at, edits (count by kind), changes "
+   "(added, removed, changed), n_movements_before/after, indices (every index and count, "
+   "before and after)", "plmkit", "", by=("rescore",))  # fmt: skip
+_REVIEW_DIFF = (
+    ("change", "", "Change", "text: added, removed or changed"),
+    ("index", "", "Movement", "count or empty: row of the original <stem>_movements.tsv; "
+     "empty for an added movement"),
+    ("side", "", "Side", "text: left, right or both"),
+    ("onset_before", "s", "Onset before", "onset before the review (empty when added)"),
+    ("duration_before", "s", "Duration before", "duration before the review"),
+    ("onset_after", "s", "Onset after", "onset after the review (empty when removed)"),
+    ("duration_after", "s", "Duration after", "duration after the review"),
+    ("category_before", "", "Category before", "text: category of its combined LM before"),
+    ("category_after", "", "Category after", "text: category of its combined LM after"),
+)  # fmt: skip
+for _name, _unit, _label, _desc in _REVIEW_DIFF:
+    _k(_name, _unit, _label, _desc, "plmkit", "", kinds=("review_diff",), by=("rescore",))
+_RULES_CMP = (
+    ("metric", "Metric", "text: summary key, or rule:<field> for a rule field that differs"),
+    ("label", "Label", "text: human label of the metric"),
+    ("unit", "Unit", "text: display unit of the metric"),
+    ("<rule set>", "Rule set", "one column per rule set (its name): the metric's value"),
+)
+for _name, _label, _desc in _RULES_CMP:
+    _k(_name, "", _label, _desc, "plmkit", "", kinds=("rules_comparison",), by=("score-rules",))
+_EDITS = (
+    ("format", "Format", "text: plmkit-review-edits"),
+    ("version", "Version", "count: version of the format (1)"),
+    ("stem", "Stem", "text: the result's stem"),
+    ("result_checksum", "Result checksum", "text: sha256:<hex> of the result's summary and "
+     "candidate files (plm.review.checksum_bytes); plm rescore refuses other results"),
+    ("reviewer", "Reviewer", "text: as typed on the page, or null"),
+    ("exported_at", "Exported at", "text: ISO UTC time of the export"),
+    ("settings", "Settings", "object: rules (every field), age_group, channels, inputs"),
+    ("n_movements", "Movements", "count: rows of the original <stem>_movements.tsv"),
+    ("n_items", "Movements after review", "count: original plus added movements"),
+    ("n_reviewed", "Reviewed", "count: movements accepted, rejected, moved or added"),
+    ("edits", "Edits", "list: kind (accept, reject, move, add), index, side, before and "
+     "after ({onset, duration, side} or null), time (ISO UTC)"),
+)  # fmt: skip
+for _name, _label, _desc in _EDITS:
+    _k(_name, "", _label, _desc, "plmkit", "", kinds=("review_edits",), by=("review",))
 
 #: (kind, name) -> Key
 KEYS: dict[tuple[str, str], Key] = {}
