@@ -19,6 +19,7 @@ import pandas as pd
 
 from plm.events import InputError
 from plm.io import edf
+from plm.io.annotations import MAX_RECORDING_S
 from plm.io.channels import (
     ChannelProblem,
     ChannelRef,
@@ -29,6 +30,7 @@ from plm.io.channels import (
     find_leg_channels,
 )
 from plm.rules import RuleProfile, get_rules
+from plm.signal import ECG_MIN_FS_HZ
 
 __all__ = ["Recording", "load_recording", "GAP_REASON"]
 
@@ -191,6 +193,38 @@ def _check_pair(header: edf.EdfHeader, ref: ChannelRef, source: str) -> None:
         raise InputError(f"cannot derive {ref.label!r}: {b.label!r} is not a voltage", source)
 
 
+def _check_finite(x: np.ndarray, label: str, sig: edf.SignalHeader, source: str) -> None:
+    """InputError when scaling a leg channel overflowed (samples not finite)."""
+    bad = int(np.count_nonzero(~np.isfinite(x)))
+    if bad:
+        raise InputError(
+            f"leg channel {label!r}: {bad} samples are not finite after scaling (physical range"
+            f" {sig.physical_min:g} to {sig.physical_max:g} {sig.physical_dimension})",
+            source,
+        )
+
+
+def _usable_ecg(
+    sig: edf.SignalHeader, x: np.ndarray, warnings: list[str]
+) -> tuple[np.ndarray | None, float | None]:
+    """The ECG and its rate, or ``(None, None)`` and a warning when it cannot be used.
+
+    The ECG is optional (it only serves the suppression of heartbeats in the leg EMG): a
+    broken one switches the suppression off instead of stopping the scoring of the legs.
+    """
+    why = ""
+    if sig.fs_hz < ECG_MIN_FS_HZ:
+        why = f"sampled at {sig.fs_hz:g} Hz (< {ECG_MIN_FS_HZ:g} Hz)"
+    elif x.size and not np.isfinite(x).all():
+        why = f"{int(np.count_nonzero(~np.isfinite(x)))} samples are not finite"
+    if not why:
+        return x, sig.fs_hz
+    text = f"ECG channel {sig.label!r} ignored ({why}): ECG artefact suppression is off"
+    log.info("%s", text)
+    warnings.append(text)
+    return None, None
+
+
 def load_recording(
     path: str | os.PathLike[str] | edf.EdfHeader,
     left: str | None = None,
@@ -280,6 +314,7 @@ def load_recording(
             ref_sig = header.signals[ref.ref_index]
         else:
             ref_sig = None
+        _check_finite(x, ref.label, header.signals[ref.index], source)
         found = check_leg_data(x, header.signals[ref.index], ref_sig)
         data_problems += [ChannelProblem(ref.label, p.problem, p.fatal) for p in found]
         legs[side] = x
@@ -289,11 +324,22 @@ def load_recording(
     labels = {side: ref.label for side, ref in refs.items()}
     ecg = ecg_fs = None
     if ecg_index is not None:
-        ecg = arrays[ecg_index]
-        ecg_fs = header.signals[ecg_index].fs_hz
-        labels["ecg"] = header.signals[ecg_index].label
+        ecg, ecg_fs = _usable_ecg(header.signals[ecg_index], arrays[ecg_index], warnings)
+        if ecg is not None:
+            labels["ecg"] = header.signals[ecg_index].label
     segs = edf.segments(header)
     duration = float(segs[-1, 1]) if len(segs) else 0.0
+    span = float(segs[-1, 1] - segs[0, 0]) if len(segs) else 0.0
+    if span > MAX_RECORDING_S:
+        long = ChannelProblem(
+            "recording",
+            f"implausible length: the data records span {span / 3600:.4g} h (> "
+            f"{MAX_RECORDING_S / 86400:g} days; header fields 'number of data records',"
+            " 'duration of a data record' and the EDF+ time keeping)",
+            True,
+        )
+        problems.append(long)
+        _fatal_or_warn([long], allow_poor_signal, warnings, source)
     log.info(
         "%s: legs %s at %g Hz, %d segment(s), %.0f s",
         source,
