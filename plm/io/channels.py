@@ -49,8 +49,10 @@ RECOMMENDED_FS_HZ = 200.0
 #: A signal with more than this fraction of samples at the digital limits is clipped.
 CLIPPED_FRACTION = 0.01
 #: A leg channel whose header implies a finer digital step (µV) is implausible: no EMG
-#: amplifier resolves 10 nV, but a wrong unit (``nV``) or digital range does.
-PLAUSIBLE_MIN_RESOLUTION_UV = 0.01
+#: amplifier resolves 1 nV, but a wrong unit (``nV`` for µV: 1000x) or digital range does.
+#: (0.01 µV would refuse 16-bit channels of a ±250 µV range, which real and synthetic
+#: recordings use.)
+PLAUSIBLE_MIN_RESOLUTION_UV = 0.001
 #: A leg channel whose physical range spans more than this (µV, 100 mV) is implausible:
 #: surface EMG stays within a few mV, a wrong unit (``V`` for µV) or range does not.
 PLAUSIBLE_MAX_RANGE_UV = 1e5
