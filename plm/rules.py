@@ -57,6 +57,18 @@ class RuleProfile:
     min_amplitude_rule: bool = False  # AASM 2007 A.3 (peak >= rest + 8 uV)
     min_resolution_uv: float = 2.0  # coarser ADC steps cannot resolve the 2 uV rule
 
+    # --- signals real recordings carry (docs/scoring.md §3.7) -------------------
+    sustained_onset_s: float = 0.5  # mean |EMG| over this must pass rest + 8 uV in an LM (0 = off)
+    motion_rule: bool = True  # reject motion transients: no broadband EMG in the high band
+    motion_highpass_hz: float = 60.0  # high band: EMG reaches it, electrode motion does not
+    motion_window_s: float = 0.5  # running median of the high band must exceed its rest ...
+    motion_above_uv: float = 2.5  # ... by this much somewhere in the LM
+    motion_context_s: float = 5.0  # high-band rest: median over this before and after
+    flat_min_s: float = 2.0  # identical raw samples for this long: flat lead (0 = off)
+    flat_margin_s: float = 0.5  # flat stretches widened by this on both sides
+    leadoff_std_uv: float = 1000.0  # raw SD over 1 s above this: lead off, not EMG (0 = off)
+    leadoff_margin_s: float = 1.0  # lead-off stretches widened by this (notch/filter ringing)
+
     # --- monolateral LMs (docs/scoring.md §3.3, §4.3) ---------------------------
     lm_min_s: float = 0.5  # shorter bursts are not LMs
     same_leg_merge_gap_s: float = 0.5  # same-leg bursts closer than this are one LM

@@ -86,6 +86,8 @@ NOTCH_Q = 30.0
 MAINS_MIN_RATIO = 10.0
 #: ECG template: half-width of the peak-locked window (s), MATPLM ±0.1 s (docs/scoring.md §2.3).
 ECG_HALF_WINDOW_S = 0.1
+#: Lowest ECG sampling rate R peaks are looked for at (Hz): the QRS lasts ~0.1 s.
+ECG_MIN_FS_HZ = 64.0
 #: ECG template: block length over which one template is averaged (s).
 ECG_BLOCK_S = 300.0
 
@@ -425,7 +427,7 @@ def detect_r_peaks(ecg: np.ndarray, fs_hz: float) -> np.ndarray:
         R-peak times in seconds from the first ECG sample (empty when none found).
     """
     fs = _check_fs(fs_hz)
-    if fs < 64:
+    if fs < ECG_MIN_FS_HZ:
         raise ValueError(f"ECG sampling rate {fs:g} Hz is too low for R-peak detection")
     x = _as_1d(ecg, "ecg")
     sos = bandpass_sos(fs, 5.0, 30.0, 2, max_fraction=0.45)

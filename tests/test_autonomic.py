@@ -200,3 +200,18 @@ def test_plot(candidates, result):
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels and all("(n=" in t for t in labels)
     au.plot_hr_response(fig.add_subplot(2, 1, 2), au.analyze(candidates.iloc[:0]).curves)
+
+
+def test_no_analysed_movement_is_not_an_error():
+    # a night whose candidates all fall outside the categories (e.g. no hypnogram):
+    # columns are filled, no response is claimed, nothing raises
+    cand = pd.DataFrame(
+        {"onset": [250.2, 284.0, 347.1], "candidate": [False] * 3, "periodic": [False] * 3,
+         "arousal": [False] * 3, "respiratory": [False] * 3, "stage": [""] * 3}
+    )  # fmt: skip
+    t = np.arange(0, 900, 1 / 256)
+    ecg = np.zeros_like(t)
+    ecg[(np.arange(0, 899, 1.0) * 256).astype(int)] = 1000.0
+    res = au.analyze(cand, ecg, 256.0)
+    assert not res.columns["hr_baseline_overlap"].any()
+    assert res.summary["hr_beats_n"] > 800

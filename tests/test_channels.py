@@ -234,7 +234,11 @@ def test_coarse_resolution_is_fatal():
     (problem,) = check_leg_channel(coarse, get_rules())
     assert problem.fatal
     assert "digital resolution 31.25 µV per step is coarser than 2 µV" in problem.problem
-    assert check_leg_channel(coarse, get_rules(min_resolution_uv=50.0)) == []
+    # resolution relaxed: a 2 V range is still an implausible leg channel (issue 15)
+    (problem,) = check_leg_channel(coarse, get_rules(min_resolution_uv=50.0))
+    assert problem.fatal and "spans 2048 mV (> 100 mV)" in problem.problem
+    fine = _sig(unit="mV", pmax=50.0)  # 100 mV range: 1.5 µV per step
+    assert check_leg_channel(fine, get_rules()) == []
 
 
 def test_nox_a1_legs_found_and_resolution_flagged():
@@ -329,8 +333,8 @@ def test_load_recording_nox_resolution_is_fatal():
 
 def test_load_recording_flat_leg_is_fatal(tmp_path):
     specs = [
-        SignalSpec("LAT", np.zeros(1000), 250.0, "uV", -100, 100),
-        SignalSpec("RAT", np.random.default_rng(2).normal(0, 9, 1000), 250.0, "uV", -100, 100),
+        SignalSpec("LAT", np.zeros(1000), 250.0, "uV", -1000, 1000),
+        SignalSpec("RAT", np.random.default_rng(2).normal(0, 9, 1000), 250.0, "uV", -1000, 1000),
     ]
     path = edf.write_edf(tmp_path / "flat.edf", specs, START)
     with pytest.raises(InputError, match="'LAT': flat signal"):

@@ -37,7 +37,8 @@ def rules_with(base: str = "wasm2016", **kw):
     return SimpleNamespace(**{**dataclasses.asdict(r), **extra})
 
 
-LITERAL = rules_with(envelope_s=0.0)  # the per-sample rule, for sample-exact answers
+# the per-sample rule, for sample-exact answers (no sustained-onset rule, docs/scoring.md §3.7)
+LITERAL = rules_with(envelope_s=0.0, sustained_onset_s=0.0)
 
 
 def flat(seconds: float, level: float = 1.0) -> np.ndarray:
@@ -186,7 +187,9 @@ def test_morphology_rejects_empty_event_and_keeps_full_one():
     assert len(det.movements) == 1
     assert det.movements["onset"].iloc[0] == pytest.approx(12.0)
     assert det.info["rejected_morphology"] == 1
-    no_morph = detect(r, rules=rules_with(envelope_s=0.0, morphology_rule=False))
+    no_morph = detect(
+        r, rules=rules_with(envelope_s=0.0, morphology_rule=False, sustained_onset_s=0.0)
+    )
     assert len(no_morph.movements) == 2
 
 
@@ -210,7 +213,9 @@ def test_morphology_with_default_envelope():
     det = detect_movements(r, fs, get_rules())
     assert det.movements.empty
     assert det.info["rejected_morphology"] == 1
-    assert len(detect_movements(r, fs, get_rules("aasm2012")).movements) == 1
+    aasm = get_rules("aasm2012", sustained_onset_s=0.0)  # spikes: never 8 uV for 0.5 s
+    assert len(detect_movements(r, fs, aasm).movements) == 1
+    assert detect_movements(r, fs, get_rules("aasm2012")).info["rejected_sustained"] == 1
 
 
 def test_min_amplitude_rule_keeps_real_lms():

@@ -268,6 +268,8 @@ def _baseline_overlap(onsets: np.ndarray, analysed: np.ndarray, sep_s: float) ->
     """True where another analysed LM began less than ``sep_s`` before (§A4)."""
     o = np.where(analysed, onsets, np.nan)
     srt = np.sort(o[analysed])
+    if srt.size == 0:  # no movement analysed: nothing can overlap
+        return np.zeros(onsets.shape, dtype=bool)
     i = np.searchsorted(srt, onsets, side="left")
     prev = np.where(i > 0, srt[np.maximum(i - 1, 0)], -np.inf)
     return analysed & (onsets - prev < sep_s)

@@ -81,12 +81,14 @@ baseline, µV); ``area_uv_s`` = integral of ``max(r - b, 0)`` over the LM (µV·
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from plm.detect.artifacts import flat_mask, leadoff_mask, motion_ok, sustained_ok
 from plm.detect.kernel import (
     block_means,
     block_size,
@@ -357,6 +359,8 @@ def detect_movements(
     baseline: np.ndarray | None = None,
     *,
     keep_baseline: bool = True,
+    unscorable_mask: np.ndarray | None = None,
+    event_filter: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
 ) -> Detection:
     """Detect monolateral leg movements in rectified EMG (docs/scoring.md §3.2, §3.3).
 
@@ -378,6 +382,13 @@ def detect_movements(
     keep_baseline : bool
         Return the per-sample baseline on the Detection (for plots).  False keeps only
         its 0.1-s block values while detecting, which saves two channel-length arrays.
+    unscorable_mask : ndarray of bool, optional
+        Per-sample stretches unscorable for another reason (a flat lead,
+        :func:`plm.detect.artifacts.flat_mask`), joined with those of the baseline.
+    event_filter : callable, optional
+        ``event_filter(on, off)`` returns True for the events (sample indices) to keep;
+        applied after the morphology rules (the motion-transient rule,
+        :func:`plm.detect.artifacts.motion_ok`).
 
     Returns
     -------
@@ -399,6 +410,14 @@ def detect_movements(
         if b.shape != r.shape:
             raise ValueError(f"baseline shape {b.shape} differs from signal shape {r.shape}")
     unscorable, umask = unscorable_stretches(b, fs, rules, t0_s)
+    if unscorable_mask is not None and unscorable_mask.any():
+        unscorable, umask = stretches_above(
+            (umask | unscorable_mask).astype(np.float32),
+            fs,
+            0.5,
+            rules.unscorable_merge_gap_s,
+            t0_s,
+        )
     info: dict[str, Any] = {"n_candidates": 0, "rejected_short": 0, "rejected_morphology": 0}
     if n == 0:
         return Detection(empty_detected(), unscorable, b, fs, t0_s, info)
@@ -422,6 +441,16 @@ def detect_movements(
             r, b, rules.offset_above_baseline_uv, on, off, odd(rules.morphology_window_s * fs)
         )
         info["rejected_morphology"] = int((~ok).sum())
+        on, off = on[ok], off[ok]
+
+    if rules.sustained_onset_s > 0 and on.size:  # docs/scoring.md §3.7
+        ok = sustained_ok(r, b, fs, rules, on, off)
+        info["rejected_sustained"] = int((~ok).sum())
+        on, off = on[ok], off[ok]
+
+    if event_filter is not None and on.size:  # docs/scoring.md §3.7
+        ok = event_filter(on, off)
+        info["rejected_motion"] = int((~ok).sum())
         on, off = on[ok], off[ok]
 
     peak = np.empty(on.size)
@@ -521,7 +550,26 @@ def detect_leg(
             float(t0_s),
             {"mains_hz": None, "ecg_suppressed": False, "notes": [str(exc)]},
         )
-    det = detect_movements(cond.signal, fs_hz, rules, t0_s=t0_s, keep_baseline=keep_baseline)
+    raw = np.asarray(x_uv)
+    flat = flat_mask(raw, fs_hz, rules)  # docs/scoring.md §3.7
+    off = leadoff_mask(raw, fs_hz, rules)
+    if off is not None:
+        flat = off if flat is None else flat | off
+
+    def motion(on: np.ndarray, off: np.ndarray) -> np.ndarray:
+        return motion_ok(raw, fs_hz, rules, on, off, cond.mains_hz)
+
+    det = detect_movements(
+        cond.signal,
+        fs_hz,
+        rules,
+        t0_s=t0_s,
+        keep_baseline=keep_baseline,
+        unscorable_mask=flat,
+        event_filter=motion if rules.motion_rule else None,
+    )
+    if flat is not None:
+        det.info["flat_or_leadoff_s"] = float(flat.sum()) / float(fs_hz)
     det.info.update(
         mains_hz=cond.mains_hz, ecg_suppressed=cond.ecg_suppressed, notes=list(cond.notes)
     )

@@ -49,6 +49,14 @@ EMG_MIN_FS_HZ = 100.0
 RECOMMENDED_FS_HZ = 200.0
 #: A signal with more than this fraction of samples at the digital limits is clipped.
 CLIPPED_FRACTION = 0.01
+#: A leg channel whose header implies a finer digital step (µV) is implausible: no EMG
+#: amplifier resolves 1 nV, but a wrong unit (``nV`` for µV: 1000x) or digital range does.
+#: (0.01 µV would refuse 16-bit channels of a ±250 µV range, which real and synthetic
+#: recordings use.)
+PLAUSIBLE_MIN_RESOLUTION_UV = 0.001
+#: A leg channel whose physical range spans more than this (µV, 100 mV) is implausible:
+#: surface EMG stays within a few mV, a wrong unit (``V`` for µV) or range does not.
+PLAUSIBLE_MAX_RANGE_UV = 1e5
 
 Side = Literal["left", "right", "merged"]
 
@@ -488,7 +496,11 @@ def check_leg_channel(sig: SignalHeader, rules: RuleProfile | None = None) -> li
     -------
     list of ChannelProblem
         Fatal: sampled below 100 Hz (not EMG-like, e.g. a piezo lead), unit not a
-        voltage, digital resolution coarser than ``rules.min_resolution_uv``.  Warning:
+        voltage, an implausible header (a digital step finer than
+        :data:`PLAUSIBLE_MIN_RESOLUTION_UV` or a physical range wider than
+        :data:`PLAUSIBLE_MAX_RANGE_UV`: a wrong unit or range field would scale the leg
+        by orders of magnitude), digital resolution coarser than
+        ``rules.min_resolution_uv``.  Warning:
         sampled below the 200 Hz AASM/WASM minimum.
     """
     rules = rules if rules is not None else get_rules()
@@ -520,6 +532,18 @@ def check_leg_channel(sig: SignalHeader, rules: RuleProfile | None = None) -> li
                 True,
             )
         )
+    elif sig.resolution_uv < PLAUSIBLE_MIN_RESOLUTION_UV:
+        out.append(
+            ChannelProblem(
+                label,
+                f"implausible header: physical range {sig.physical_min:g} to"
+                f" {sig.physical_max:g} {sig.physical_dimension} over digital"
+                f" {sig.digital_min} to {sig.digital_max} gives {sig.resolution_uv:.3g} µV per"
+                f" step (< {PLAUSIBLE_MIN_RESOLUTION_UV:g} µV): check the physical dimension"
+                " and the physical and digital range fields",
+                True,
+            )
+        )
     elif sig.resolution_uv > rules.min_resolution_uv:
         out.append(
             ChannelProblem(
@@ -531,7 +555,23 @@ def check_leg_channel(sig: SignalHeader, rules: RuleProfile | None = None) -> li
                 True,
             )
         )
+    elif _span_uv(sig) > PLAUSIBLE_MAX_RANGE_UV:
+        out.append(
+            ChannelProblem(
+                label,
+                f"implausible header: physical range {sig.physical_min:g} to"
+                f" {sig.physical_max:g} {sig.physical_dimension} spans {_span_uv(sig) / 1e3:.4g}"
+                f" mV (> {PLAUSIBLE_MAX_RANGE_UV / 1e3:g} mV): check the physical dimension"
+                " and the physical range fields",
+                True,
+            )
+        )
     return out
+
+
+def _span_uv(sig: SignalHeader) -> float:
+    """Physical range of a voltage channel, µV."""
+    return abs(sig.physical_max - sig.physical_min) * (sig.uv_per_unit or 1.0)
 
 
 def check_leg_data(

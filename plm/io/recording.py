@@ -22,6 +22,7 @@ import pandas as pd
 
 from plm.events import InputError
 from plm.io import edf
+from plm.io.annotations import MAX_RECORDING_S
 from plm.io.channels import (
     ChannelProblem,
     ChannelRef,
@@ -33,6 +34,7 @@ from plm.io.channels import (
     find_spo2_channel,
 )
 from plm.rules import RuleProfile, get_rules
+from plm.signal import ECG_MIN_FS_HZ
 
 __all__ = [
     "Recording",
@@ -214,6 +216,38 @@ def _check_pair(header: edf.EdfHeader, ref: ChannelRef, source: str) -> None:
         )
     if b.uv_per_unit is None:
         raise InputError(f"cannot derive {ref.label!r}: {b.label!r} is not a voltage", source)
+
+
+def _check_finite(x: np.ndarray, label: str, sig: edf.SignalHeader, source: str) -> None:
+    """InputError when scaling a leg channel overflowed (samples not finite)."""
+    bad = int(np.count_nonzero(~np.isfinite(x)))
+    if bad:
+        raise InputError(
+            f"leg channel {label!r}: {bad} samples are not finite after scaling (physical range"
+            f" {sig.physical_min:g} to {sig.physical_max:g} {sig.physical_dimension})",
+            source,
+        )
+
+
+def _usable_ecg(
+    sig: edf.SignalHeader, x: np.ndarray, warnings: list[str]
+) -> tuple[np.ndarray | None, float | None]:
+    """The ECG and its rate, or ``(None, None)`` and a warning when it cannot be used.
+
+    The ECG is optional (it only serves the suppression of heartbeats in the leg EMG): a
+    broken one switches the suppression off instead of stopping the scoring of the legs.
+    """
+    why = ""
+    if sig.fs_hz < ECG_MIN_FS_HZ:
+        why = f"sampled at {sig.fs_hz:g} Hz (< {ECG_MIN_FS_HZ:g} Hz)"
+    elif x.size and not np.isfinite(x).all():
+        why = f"{int(np.count_nonzero(~np.isfinite(x)))} samples are not finite"
+    if not why:
+        return x, sig.fs_hz
+    text = f"ECG channel {sig.label!r} ignored ({why}): ECG artefact suppression is off"
+    log.info("%s", text)
+    warnings.append(text)
+    return None, None
 
 
 def load_recording(
@@ -413,6 +447,7 @@ def recording_from_arrays(
             ref_sig = header.signals[ref.ref_index]
         else:
             ref_sig = None
+        _check_finite(x, ref.label, header.signals[ref.index], source)
         found = check_leg_data(x, header.signals[ref.index], ref_sig)
         data_problems += [ChannelProblem(ref.label, p.problem, p.fatal) for p in found]
         legs[side] = x
@@ -422,15 +457,26 @@ def recording_from_arrays(
     labels = {side: ref.label for side, ref in chans.refs.items()}
     ecg = ecg_fs = None
     if ecg_index is not None:
-        ecg = arrays[ecg_index]
-        ecg_fs = header.signals[ecg_index].fs_hz
-        labels["ecg"] = header.signals[ecg_index].label
+        ecg, ecg_fs = _usable_ecg(header.signals[ecg_index], arrays[ecg_index], warnings)
+        if ecg is not None:
+            labels["ecg"] = header.signals[ecg_index].label
     spo2 = spo2_fs = None
     if spo2_index is not None:
         spo2 = arrays[spo2_index]
         spo2_fs = header.signals[spo2_index].fs_hz
         labels["spo2"] = header.signals[spo2_index].label
     duration = float(segments[-1, 1]) if len(segments) else 0.0
+    span = float(segments[-1, 1] - segments[0, 0]) if len(segments) else 0.0
+    if span > MAX_RECORDING_S:
+        long = ChannelProblem(
+            "recording",
+            f"implausible length: the data records span {span / 3600:.4g} h (> "
+            f"{MAX_RECORDING_S / 86400:g} days; header fields 'number of data records',"
+            " 'duration of a data record' and the EDF+ time keeping)",
+            True,
+        )
+        problems.append(long)
+        _fatal_or_warn([long], allow_poor_signal, warnings, source)
     log.info(
         "%s: legs %s at %g Hz, %d segment(s), %.0f s",
         source,

@@ -72,9 +72,11 @@ from scipy import signal as sps
 
 from plm._util import atomic_write
 from plm.events import Hypnogram, NightEvents, empty_intervals
+from plm.simulate.artifacts import SIGNAL_ARTIFACTS, add_signal_artifacts, empty_artifact_table
 
 __all__ = [
     "ARTIFACTS",
+    "SIGNAL_ARTIFACTS",
     "SyntheticNight",
     "MatchResult",
     "simulate_night",
@@ -176,6 +178,22 @@ class SyntheticNight:
     spo2: np.ndarray | None = None
     spo2_fs_hz: float | None = None
     desaturations: pd.DataFrame | None = None
+    artifact_events: pd.DataFrame = field(default_factory=empty_artifact_table)
+
+    @property
+    def unscorable_stretches(self) -> pd.DataFrame:
+        """``onset``, ``duration``, ``side`` of every stretch that must be unscorable.
+
+        The noisy stretches and the flat and lead-off stretches of
+        :data:`SIGNAL_ARTIFACTS`.
+        """
+        art = self.artifact_events
+        long = art[art["kind"].isin(["flat", "leadoff"])][["onset", "duration", "side"]]
+        parts = [p for p in (self.noisy_stretches[["onset", "duration", "side"]], long) if len(p)]
+        if not parts:
+            return empty_intervals(("side",))
+        out = pd.concat(parts, ignore_index=True)
+        return out.sort_values("onset", kind="stable").reset_index(drop=True)
 
     def leg(self, side: str) -> np.ndarray:
         """Return the raw EMG of ``'left'`` or ``'right'``."""
@@ -185,9 +203,10 @@ class SyntheticNight:
 
     def to_events(self) -> NightEvents:
         """Return the planted truth as :class:`plm.events.NightEvents` (for the engine)."""
-        gaps = self.noisy_stretches[["onset", "duration"]].copy()
+        stretches = self.unscorable_stretches
+        gaps = stretches[["onset", "duration"]].copy()
         gaps["reason"] = (
-            "unscorable leg EMG (synthetic noise, " + self.noisy_stretches["side"].astype(str) + ")"
+            "unscorable leg EMG (synthetic noise, " + stretches["side"].astype(str) + ")"
         )
         return NightEvents(
             movements=self.truth[["onset", "duration", "side"]].reset_index(drop=True),
@@ -211,9 +230,10 @@ def _artifact_set(artifacts: bool | str | Iterable[str] | None) -> set[str]:
     if artifacts is False or artifacts is None:
         return set()
     names = {artifacts} if isinstance(artifacts, str) else set(artifacts)
-    unknown = names - set(ARTIFACTS)
+    known = ARTIFACTS + SIGNAL_ARTIFACTS
+    unknown = names - set(known)
     if unknown:
-        raise ValueError(f"unknown artifact name(s) {sorted(unknown)}; choose from {ARTIFACTS}")
+        raise ValueError(f"unknown artifact name(s) {sorted(unknown)}; choose from {known}")
     return names
 
 
@@ -394,6 +414,13 @@ def simulate_night(
     start_datetime: datetime = datetime(2026, 1, 1, 22, 30, 0),
     cardio: bool = False,
     spo2: bool = False,
+    flat_duration_s: float = 180.0,
+    leadoff_duration_s: float = 120.0,
+    leadoff_rail_uv: float = 3000.0,
+    motion_per_h: float = 20.0,
+    motion_on_lm_fraction: float = 0.25,
+    subthreshold_per_h: float = 20.0,
+    near_threshold_per_h: float = 10.0,
 ) -> SyntheticNight:
     """Simulate a night of two-leg EMG with planted leg movements (see module docstring).
 
@@ -413,7 +440,9 @@ def simulate_night(
     bilateral_fraction : float
         Probability that a movement involves both legs.
     artifacts : bool, str or iterable of str
-        ``True`` for all of :data:`ARTIFACTS`, ``False`` for none, or a subset.
+        ``True`` for all of :data:`ARTIFACTS`, ``False`` for none, or a subset; the names
+        of :data:`SIGNAL_ARTIFACTS` (flat lead, lead-off, motion transients, sub- and
+        near-threshold bursts; :mod:`plm.simulate.artifacts`) only when named.
     rest_rms_uv : float or (float, float)
         Resting-noise RMS (µV, 10-200 Hz band) per leg, or the range it is drawn from.
     amplitude_uv : (float, float)
@@ -442,6 +471,9 @@ def simulate_night(
     spo2 : bool
         Opt-in: an SpO2 channel (1 Hz) with planted desaturations after movements
         (truth in ``desaturations``).  Implies the planted categories of ``cardio``.
+    flat_duration_s, leadoff_duration_s, leadoff_rail_uv, motion_per_h, \
+motion_on_lm_fraction, subthreshold_per_h, near_threshold_per_h : float
+        Settings of the opt-in :data:`SIGNAL_ARTIFACTS` (see :mod:`plm.simulate.artifacts`).
 
     Returns
     -------
@@ -649,6 +681,30 @@ def simulate_night(
             pops = pd.DataFrame(rows, columns=["onset", "duration", "side", "amplitude_uv"])
             pops = pops.sort_values("onset", kind="stable").reset_index(drop=True)
 
+    art_table = empty_artifact_table()
+    signal_arts = arts & set(SIGNAL_ARTIFACTS)
+    if signal_arts:  # opt-in, own generator: the night without them is unchanged
+        truth, art_table, art_params = add_signal_artifacts(
+            seed,
+            signal_arts,
+            legs,
+            fs,
+            truth,
+            (lo_t, hi_t),
+            lambda g, k: _bandlimited_noise(g, k, fs),
+            {
+                "flat_duration_s": flat_duration_s,
+                "leadoff_duration_s": leadoff_duration_s,
+                "leadoff_rail_uv": leadoff_rail_uv,
+                "motion_per_h": motion_per_h,
+                "motion_on_lm_fraction": motion_on_lm_fraction,
+                "subthreshold_per_h": subthreshold_per_h,
+                "near_threshold_per_h": near_threshold_per_h,
+                "mains_hz": mains_hz,
+            },
+        )
+        params.update(art_params)
+
     return SyntheticNight(
         fs_hz=fs,
         left_uv=legs["left"],
@@ -667,6 +723,7 @@ def simulate_night(
         pops=pops,
         params=params,
         r_peaks_s=r_times,
+        artifact_events=art_table,
         **extra,
     )
 

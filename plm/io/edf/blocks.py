@@ -61,10 +61,28 @@ def _record_blocks(header: EdfHeader, sha: Any | None = None) -> Iterator[tuple[
                     sha.update(memoryview(block).cast("B"))
                 yield k0, block
             if sha is not None:  # trailing bytes (a partial record, padding): hashed too
-                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                # at most what the file held when its header was read: a file that keeps
+                # growing (or a device given by mistake) must not be read without end
+                left = _trailing_bytes(header)
+                while left > 0:
+                    chunk = fh.read(min(left, 1 << 20))
+                    if not chunk:
+                        break
                     sha.update(chunk)
+                    left -= len(chunk)
     except OSError as exc:
         raise InputError(f"cannot read data records: {exc}", str(header.path)) from None
+
+
+def _trailing_bytes(header: EdfHeader) -> int:
+    """Bytes after the last data record when the header was read (0 when unknown)."""
+    size = header._cache.get("file_size")
+    if size is None:  # a header built by hand: the file as it is now
+        try:
+            size = header.path.stat().st_size
+        except OSError:
+            return 0
+    return max(0, int(size) - header.header_bytes - header.n_records * header.record_bytes)
 
 
 @dataclass
@@ -174,8 +192,9 @@ def _to_physical(digital: np.ndarray, sig: SignalHeader, dtype: Any) -> np.ndarr
     gain = np.asarray(sig.gain * factor, dtype=dtype)
     offset = np.asarray(sig.offset * factor, dtype=dtype)
     out = digital.astype(dtype).reshape(-1)
-    np.multiply(out, gain, out=out)
-    np.add(out, offset, out=out)
+    with np.errstate(over="ignore", invalid="ignore"):  # checked by the callers that care
+        np.multiply(out, gain, out=out)
+        np.add(out, offset, out=out)
     return out
 
 

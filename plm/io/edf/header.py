@@ -12,6 +12,7 @@ import logging
 import math
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 
 from plm.events import InputError
 
-__all__ = ["FILE_TYPES", "EdfHeader", "SignalHeader", "read_header", "uv_per_unit"]
+__all__ = ["FILE_TYPES", "SAMPLE_RANGE", "EdfHeader", "SignalHeader", "read_header", "uv_per_unit"]
 
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,8 @@ _FIXED_HEADER_BYTES = 256
 _BDF_VERSION = b"\xffBIOSEMI"
 _ANNOTATION_LABELS = ("edf annotations", "bdf annotations")
 _CONTIGUITY_TOL_S = 1e-6
+#: Digital sample range of each file type: 16-bit (EDF) and 24-bit (BDF) two's complement.
+SAMPLE_RANGE: dict[int, tuple[int, int]] = {2: (-32768, 32767), 3: (-8388608, 8388607)}
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 _EDFPLUS_STARTDATE = re.compile(r"^Startdate\s+(\d{1,2})-([A-Za-z]{3})-(\d{4})\b")
 
@@ -352,7 +355,10 @@ def read_header(path: str | os.PathLike[str]) -> EdfHeader:
     path = Path(path)
     source = str(path)
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):  # a FIFO, device or folder would block or never end
+            raise InputError(f"not a regular file ({_kind(st.st_mode)})", source)
+        size = st.st_size
         with open(path, "rb", buffering=0) as fh:  # exactly the header's bytes
             fixed = fh.read(_FIXED_HEADER_BYTES)
             if size < _FIXED_HEADER_BYTES:
@@ -412,6 +418,14 @@ def read_header(path: str | os.PathLike[str]) -> EdfHeader:
             source,
         )
 
+    if "+" in file_type:
+        for s in signals:
+            if s.is_annotation and s.samples_per_record == 0:
+                raise InputError(
+                    f"samples_per_record of annotation signal {s.index} ({s.label!r}) is 0:"
+                    " an EDF+ annotation signal must hold the time keeping of every record",
+                    source,
+                )
     record_bytes = sum(s.samples_per_record for s in signals) * bps
     if record_bytes <= 0:
         raise InputError("data records are empty (all samples_per_record are 0)", source)
@@ -432,6 +446,15 @@ def read_header(path: str | os.PathLike[str]) -> EdfHeader:
         if data_bytes < expected:
             raise InputError(
                 f"truncated: expected {expected} bytes of data records, found {data_bytes}",
+                source,
+            )
+        extra = data_bytes - expected
+        if n_records >= 2 and extra >= n_records * bps and extra % (n_records * bps) == 0:
+            # every record is longer than declared: a samples_per_record field is wrong, and
+            # reading the records at the declared size would shift every one of them
+            raise InputError(
+                f"the data are {n_records} records of {data_bytes // n_records} bytes, but the"
+                f" samples_per_record fields declare {record_bytes} bytes per record",
                 source,
             )
         if data_bytes > expected:
@@ -457,7 +480,22 @@ def read_header(path: str | os.PathLike[str]) -> EdfHeader:
         bytes_per_sample=bps,
     )
     header._cache["raw_header"] = fixed + sig_raw
+    header._cache["file_size"] = size
     return header
+
+
+def _kind(mode: int) -> str:
+    """Name the kind of a non-regular file from its ``st_mode``."""
+    for test, name in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return name
+    return "not a plain file"
 
 
 def _split_signal_fields(raw: bytes, ns: int) -> dict[str, list[str]]:
@@ -495,6 +533,15 @@ def _build_signals(
             dmax = _parse_number(f["digital_max"], "digital_max", source, True, where=where)
             if dmax <= dmin:
                 raise InputError(f"digital_max ({dmax}) <= digital_min ({dmin}) {where}", source)
+            lo, hi = SAMPLE_RANGE[bps]
+            for name, value in (("digital_min", dmin), ("digital_max", dmax)):
+                if not lo <= value <= hi:
+                    kind = "EDF 16-bit" if bps == 2 else "BDF 24-bit"
+                    raise InputError(
+                        f"header field '{name}' {where} is {value}, outside the {kind} sample"
+                        f" range {lo}..{hi}",
+                        source,
+                    )
             if pmax == pmin:
                 raise InputError(f"physical_max == physical_min ({pmin:g}) {where}", source)
         dimension = f["physical_dimension"].strip()
@@ -535,7 +582,8 @@ def _lenient_ranges(f: dict[str, str]) -> tuple[float, float, int, int]:
         ("digital_max", 32767),
     ):
         try:
-            out.append(float(f[key].strip().replace(",", ".")))
+            value = float(f[key].strip().replace(",", "."))
         except ValueError:
-            out.append(default)
+            value = default
+        out.append(value if math.isfinite(value) and abs(value) < 1e300 else default)
     return out[0], out[1], int(out[2]), int(out[3])

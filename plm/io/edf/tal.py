@@ -28,6 +28,13 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+#: Record onsets further than this from the header start (s) are refused outright (one
+#: year; a longer span is not a recording, and 1e300 s would make every rate 0).
+MAX_ONSET_S = 366 * 86400.0
+#: EDF+C records must be contiguous: their time keeping may differ from
+#: ``onset[0] + k * record_duration`` by at most this (s).
+EDFC_TOLERANCE_S = 1e-3
+
 
 # --------------------------------------------------------------------------------------
 # EDF+ annotations and time keeping
@@ -79,6 +86,7 @@ def record_onsets(header: EdfHeader, raw: np.ndarray | None = None) -> np.ndarra
             raw = _annotation_bytes(header, header.annotation_indices[0])
         parsed = _tal_onsets_vectorized(raw)
         if parsed is not None:
+            _check_onsets(header, parsed)
             header._cache["record_onsets"] = parsed
             return parsed.copy()
         parsed = np.empty(n, dtype=np.float64)
@@ -91,6 +99,7 @@ def record_onsets(header: EdfHeader, raw: np.ndarray | None = None) -> np.ndarra
                 bad = k
                 break
         if bad < 0:
+            _check_onsets(header, parsed)
             onsets = parsed
         elif header.file_type.endswith("+D"):
             raise InputError(
@@ -105,6 +114,35 @@ def record_onsets(header: EdfHeader, raw: np.ndarray | None = None) -> np.ndarra
             )
     header._cache["record_onsets"] = onsets
     return onsets.copy()
+
+
+def _check_onsets(header: EdfHeader, onsets: np.ndarray) -> None:
+    """Refuse record onsets no recording can have (InputError naming the record).
+
+    Every onset must be a finite number of seconds within :data:`MAX_ONSET_S` of the
+    header start; the records of an EDF+C file must follow each other without gaps
+    (within :data:`EDFC_TOLERANCE_S`): time keeping that jumps or goes backwards would
+    move the recording, or part of it, silently.
+    """
+    source = str(header.path)
+    bad = np.flatnonzero(~np.isfinite(onsets) | (np.abs(onsets) > MAX_ONSET_S))
+    if bad.size:
+        k = int(bad[0])
+        raise InputError(
+            f"time keeping of data record {k} is {onsets[k]:g} s, not a time within"
+            f" {MAX_ONSET_S / 86400:g} days of the header start",
+            source,
+        )
+    if header.file_type.endswith("+C") and header.record_duration_s > 0 and onsets.size > 1:
+        expected = onsets[0] + np.arange(onsets.size) * header.record_duration_s
+        off = np.flatnonzero(np.abs(onsets - expected) > EDFC_TOLERANCE_S)
+        if off.size:
+            k = int(off[0])
+            raise InputError(
+                f"time keeping of EDF+C data record {k} is {onsets[k]:g} s, expected"
+                f" {expected[k]:g} s: the records of an EDF+C file must be contiguous",
+                source,
+            )
 
 
 def _has_annotations(raw: np.ndarray) -> np.ndarray:

@@ -107,11 +107,14 @@ def read_somnomedics(
     rate_txt = header.get("rate")
     epoch_s: float | None = None
     if rate_txt:
-        m = re.match(r"\s*([\d.,]+(?:[eE][+-]?\d+)?)\s*(ms|s|sec|min)?", rate_txt)
+        m = re.match(r"\s*(\d[\d.,]*(?:[eE][+-]?\d+)?|[.,]\d+)\s*(ms|s|sec|min)?", rate_txt)
         if m:
-            epoch_s = parse_float(m.group(1)) * {"ms": 1e-3, "min": 60.0}.get(
-                m.group(2) or "s", 1.0
-            )
+            try:
+                epoch_s = parse_float(m.group(1)) * {"ms": 1e-3, "min": 60.0}.get(
+                    m.group(2) or "s", 1.0
+                )
+            except ValueError:
+                raise InputError(f"unparseable Rate {rate_txt!r}", source=src) from None
     is_profile = (
         "events list" in header
         or "ereignisliste" in header
