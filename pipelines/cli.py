@@ -166,11 +166,18 @@ def _cmd_score_events(args: argparse.Namespace) -> int:
     if settings.annotation_format:
         events = load_night_events(args.events, format=settings.annotation_format)
 
-    def start() -> datetime | None:
+    def start() -> datetime | None:  # for clock times: the events' or an EDF's start
         nonlocal events
         if events is None:
             events = load_night_events(args.events)
-        return datetime.fromisoformat(events.start_datetime) if events.start_datetime else None
+        if events.start_datetime:
+            return datetime.fromisoformat(events.start_datetime)
+        for path in [*args.events, *(args.annotations or [])]:
+            if Path(path).suffix.lower() in (".edf", ".bdf"):
+                from plm.io.edf import read_header
+
+                return read_header(path).start_datetime
+        return None
 
     lights_off, lights_on = lights_from_args(args, start, str(args.events[0]))
     source = events if events is not None else (

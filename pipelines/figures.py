@@ -209,7 +209,7 @@ def draw_emg(fig: Any, windows: Sequence[EmgWindow], rules: dict[str, Any], note
 
 
 def night_figure(night: dict[str, Any], figsize: tuple[float, float] = (11, 4.2)) -> Any:
-    """Hypnogram above the LM raster (keys of ``night``: see :func:`report_page`)."""
+    """Hypnogram above the LM raster (``night``: hypnogram, candidates, gaps, duration_s, start)."""
     with _rc():
         fig = _figure(figsize)
         _draw_night(fig, night, "Hypnogram and leg movements")
