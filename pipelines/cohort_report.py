@@ -49,6 +49,8 @@ def _value(column: str, value: Any) -> str:
         return str(value)
     if column.startswith("n_"):
         return f"{int(float(value))}"
+    if keys.unit(column, "cohort") == "h":  # h:mm only: the table is wide
+        return page.duration_text(float(value) * 60.0).split(" ")[0]
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -56,18 +58,34 @@ def _value(column: str, value: Any) -> str:
     return page.fmt_key(column, number, "cohort")
 
 
-def _header(column: str) -> str:
+#: Short headers of the wide per-recording table (the PDF page is narrow).
+_SHORT = {
+    "plmsnr_index": "PLMSnr index",
+    "periodicity_index": "Periodicity",
+    "n_plms": "PLMS",
+    "tst_h": "Analysed sleep",
+    "unscorable_h": "Unscorable EMG",
+    "plm_rec_index": "PLM/h recording",
+    "rules": "Rules",
+}
+
+
+def _header(column: str, short: bool = False) -> str:
+    if short and column in _SHORT:
+        return _SHORT[column]
     kind = "summary" if ("summary", column) in keys.KEYS else "cohort"
     unit = keys.unit(column, kind)
     text = keys.label(column, kind)
     return f"{text} ({unit})" if unit and unit not in ("h", "min") else text
 
 
-def _table(frame: pd.DataFrame, columns: tuple[str, ...], links: dict[str, str]) -> Table:
+def _table(
+    frame: pd.DataFrame, columns: tuple[str, ...], links: dict[str, str], short: bool = False
+) -> Table:
     cols = [c for c in columns if c in frame]
     rows = [[_value(c, row[c]) for c in cols] for _, row in frame.iterrows()]
     numeric = [c not in ("recording", "status", "rules", "error") for c in cols]
-    return Table([_header(c) for c in cols], rows, numeric=numeric, links=links)
+    return Table([_header(c, short) for c in cols], rows, numeric=numeric, links=links)
 
 
 def _flagged(table: pd.DataFrame) -> pd.DataFrame:
@@ -105,7 +123,9 @@ def cohort_report(table: pd.DataFrame, links: dict[str, str] | None = None) -> R
             "Recordings above the PLMS cut-off",
             table=_table(flagged, _FLAG_COLUMNS, links),
         ),
-        Section("recordings", "All recordings", table=_table(table, _ROW_COLUMNS, links)),
+        Section(
+            "recordings", "All recordings", table=_table(table, _ROW_COLUMNS, links, short=True)
+        ),
         Section(
             "failed",
             "Failed recordings",

@@ -247,7 +247,10 @@ def _pdf_table(ax: Any, table: Table) -> None:
         ax.text(0, 1, "none", va="top", fontsize=7)
         return
     n_cols = len(table.columns)
-    lengths = [max(len(str(r[c])) for r in [table.columns, *table.rows]) + 2 for c in range(n_cols)]
+    lengths = [  # header text is bold: it needs about 15 % more room per character
+        max(1.15 * len(table.columns[c]), *(len(str(r[c])) for r in table.rows)) + 2
+        for c in range(n_cols)
+    ]
     total = float(sum(lengths))
     tab = ax.table(
         cellText=table.rows,

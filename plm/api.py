@@ -85,6 +85,14 @@ def _as_intervals(table: pd.DataFrame | None, extra: tuple[str, ...], what: str)
     return out
 
 
+def _is_event_table(table: pd.DataFrame) -> bool:
+    """Whether a table has the columns of an event file (a label, no ``side``)."""
+    from plm.io.formats.tsv import LABEL_COLUMNS
+
+    low = {str(c).strip().lower() for c in table.columns}
+    return "side" not in low and bool(low & {*LABEL_COLUMNS, "stage"})
+
+
 def _events_from_table(table: pd.DataFrame, recording_duration_s: float | None) -> NightEvents:
     """Read an event table with the columns of an event file as that file would be.
 
@@ -164,7 +172,7 @@ def score_events(
     """
     if isinstance(movements, NightEvents):
         events = movements
-    elif isinstance(movements, pd.DataFrame) and "side" not in movements.columns:
+    elif isinstance(movements, pd.DataFrame) and _is_event_table(movements):
         events = _events_from_table(movements, recording_duration_s)
         stem = stem or "night"
     elif isinstance(movements, pd.DataFrame):

@@ -149,3 +149,4 @@ def test_cohort_report(tmp_path):
         assert "All recordings" in text and "night01" in text
         assert f" {s['n_plms']} " in f" {text} " and f"{s['n_plms']}.00" not in text
         assert page.fmt_key("plms_index", s["plms_index"]) in text
+        assert page.duration_text(s["tst_h"] * 60).split(" ")[0] in text
