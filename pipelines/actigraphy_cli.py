@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 from pathlib import Path
 
 from pipelines.settings import (
@@ -23,6 +22,7 @@ from pipelines.settings import (
     add_output_args,
     add_scoring_args,
     lights_from_args,
+    say,
     settings_from_args,
 )
 from plm.events import InputError
@@ -87,24 +87,19 @@ def cmd_score_accel(args: argparse.Namespace) -> int:
         from pipelines.report import patient_from_args
 
         write_accel_reports(result, args.out, patient=patient_from_args(args, recording))
-    _say(args, f"{result.describe()}\n-> {Path(args.out)}")
+    say(args, f"{result.describe()}\n-> {Path(args.out)}")
     stats = result.multinight_stats.get("plm_index_tib", {})
     if len(result.nights) > 1 and stats.get("mean") is not None:
         cv = stats.get("cv")
-        _say(
+        say(
             args,
             f"{result.stem}: {len(result.nights)} nights, PLM index (time in bed) mean "
             f"{stats['mean']:.1f}/h, SD {stats['sd']:.1f}"
             + (f", CV {cv:.2f}" if cv is not None else ""),
         )
     for w in sorted({w for n in result.nights for w in n.result.summary.get("warnings", [])}):
-        _say(args, f"  warning: {w}", err=True)
+        say(args, f"  warning: {w}", err=True)
     return 0
-
-
-def _say(args: argparse.Namespace, text: str, *, err: bool = False) -> None:
-    if not getattr(args, "quiet", False):
-        print(text, file=sys.stderr if err else sys.stdout)
 
 
 def cmd_sit(args: argparse.Namespace) -> int:
@@ -126,9 +121,9 @@ def cmd_sit(args: argparse.Namespace) -> int:
         from pipelines.sit_report import write_sit_report
 
         write_sit_report(result, args.out, patient=patient_from_args(args, args.recording))
-    _say(args, f"{result.describe()}\n-> {Path(args.out)}")
+    say(args, f"{result.describe()}\n-> {Path(args.out)}")
     for w in result.warnings:
-        _say(args, f"  warning: {w}", err=True)
+        say(args, f"  warning: {w}", err=True)
     return 0
 
 

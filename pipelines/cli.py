@@ -27,6 +27,7 @@ from pipelines.settings import (
     add_overrides_arg,
     add_scoring_args,
     lights_from_args,
+    say,
     settings_from_args,
 )
 from plm._version import __version__
@@ -109,12 +110,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _say(args: argparse.Namespace, text: str, *, err: bool = False) -> None:
-    """Print a result line (stdout) or a warning (stderr) unless --quiet."""
-    if not getattr(args, "quiet", False):
-        print(text, file=sys.stderr if err else sys.stdout)
-
-
 def result_line(result: Any, out_dir: Path | str) -> str:
     """The one-line outcome of a scored night, naming what each number counts."""
     s = result.summary
@@ -141,9 +136,9 @@ def result_line(result: Any, out_dir: Path | str) -> str:
 
 
 def _print_result(args: argparse.Namespace, result: Any, out_dir: Path) -> None:
-    _say(args, result_line(result, out_dir))
+    say(args, result_line(result, out_dir))
     for w in result.summary.get("warnings", []):
-        _say(args, f"  warning: {w}", err=True)
+        say(args, f"  warning: {w}", err=True)
 
 
 def _write_report(args: argparse.Namespace, result: Any, recording: Any = None) -> None:

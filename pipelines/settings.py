@@ -29,6 +29,7 @@ __all__ = [
     "add_overrides_arg",
     "add_scoring_args",
     "lights_from_args",
+    "say",
     "settings_from_args",
 ]
 
@@ -364,3 +365,11 @@ def lights_from_args(
     if clock and off is not None and on is not None and on <= off:
         on += 86400.0  # a clock time is the first at or after the start: the next day
     return off, on
+
+
+def say(args: argparse.Namespace, text: str, *, err: bool = False) -> None:
+    """Print a result line (stdout) or a warning (stderr) unless ``--quiet``."""
+    import sys
+
+    if not getattr(args, "quiet", False):
+        print(text, file=sys.stderr if err else sys.stdout)
