@@ -14,25 +14,23 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 from pathlib import Path
-from typing import Any
 
-from pipelines.settings import add_scoring_args, settings_from_args
+from pipelines.settings import (
+    add_annotations_arg,
+    add_lights_args,
+    add_output_args,
+    add_scoring_args,
+    lights_from_args,
+    say,
+    settings_from_args,
+)
 from plm.events import InputError
 from plm.rules import parse_overrides
 
 __all__ = ["add_parsers", "cmd_score_accel", "cmd_sit"]
 
 logger = logging.getLogger(__name__)
-
-
-def _parse_lights(value: str | None, start: Any, source: str) -> float | None:
-    if value is None:
-        return None
-    from plm.sit import parse_start
-
-    return parse_start(value, start, source)
 
 
 def cmd_score_accel(args: argparse.Namespace) -> int:
@@ -66,8 +64,7 @@ def cmd_score_accel(args: argparse.Namespace) -> int:
         fs_hz=getattr(args, "fs", None),
     )
     lights = None
-    off = _parse_lights(getattr(args, "lights_off", None), data.start_datetime, recording)
-    on = _parse_lights(getattr(args, "lights_on", None), data.start_datetime, recording)
+    off, on = lights_from_args(args, data.start_datetime, str(recording))
     if (off is None) != (on is None):
         raise InputError("give both --lights-off and --lights-on", recording)
     if off is not None and on is not None:
@@ -87,19 +84,21 @@ def cmd_score_accel(args: argparse.Namespace) -> int:
     result.to_dir(args.out)
     if getattr(args, "report", False):
         from pipelines.accel_report import write_accel_reports
+        from pipelines.report import patient_from_args
 
-        write_accel_reports(result, args.out)
-    print(f"{result.describe()}\n-> {Path(args.out)}")
+        write_accel_reports(result, args.out, patient=patient_from_args(args, recording))
+    say(args, f"{result.describe()}\n-> {Path(args.out)}")
     stats = result.multinight_stats.get("plm_index_tib", {})
     if len(result.nights) > 1 and stats.get("mean") is not None:
         cv = stats.get("cv")
-        print(
+        say(
+            args,
             f"{result.stem}: {len(result.nights)} nights, PLM index (time in bed) mean "
             f"{stats['mean']:.1f}/h, SD {stats['sd']:.1f}"
-            + (f", CV {cv:.2f}" if cv is not None else "")
+            + (f", CV {cv:.2f}" if cv is not None else ""),
         )
-    for w in {w for n in result.nights for w in n.result.summary.get("warnings", [])}:
-        print(f"  warning: {w}", file=sys.stderr)
+    for w in sorted({w for n in result.nights for w in n.result.summary.get("warnings", [])}):
+        say(args, f"  warning: {w}", err=True)
     return 0
 
 
@@ -117,9 +116,14 @@ def cmd_sit(args: argparse.Namespace) -> int:
         **settings_from_args(args).score_kwargs(),
     )
     result.to_dir(args.out)
-    print(f"{result.describe()}\n-> {Path(args.out)}")
+    if getattr(args, "report", False):
+        from pipelines.report import patient_from_args
+        from pipelines.sit_report import write_sit_report
+
+        write_sit_report(result, args.out, patient=patient_from_args(args, args.recording))
+    say(args, f"{result.describe()}\n-> {Path(args.out)}")
     for w in result.warnings:
-        print(f"  warning: {w}", file=sys.stderr)
+        say(args, f"  warning: {w}", err=True)
     return 0
 
 
@@ -145,12 +149,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--diary", default=None, help="sleep diary CSV: date,lights_off,lights_on (clock times)"
     )
-    p.add_argument(
-        "--lights-off",
-        default=None,
-        help="lights off (HH:MM[:SS] or s from the start), single night",
-    )
-    p.add_argument("--lights-on", default=None, help="lights on (HH:MM[:SS] or s)")
+    add_lights_args(p)
     p.add_argument("--units", default=None, help="CSV unit: g, mg or m/s2 (default: detected)")
     p.add_argument("--fs", type=float, default=None, help="CSV sampling rate without time column")
     p.add_argument(
@@ -161,9 +160,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         metavar="NAME=VALUE",
         help="override an accelerometer parameter, e.g. onset_above_rest_g=0.05",
     )
-    p.add_argument("--stem", default=None, help="output stem (default: the file name)")
-    p.add_argument("--out", required=True, help="output directory")
-    p.add_argument("--report", action="store_true", help="also write a report per night")
+    add_output_args(p)
     add_scoring_args(p, legs=False, poor_signal=False)
     p.set_defaults(handler=cmd_score_accel)
 
@@ -181,14 +178,14 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         nargs=2,
         action="append",
         metavar=("START", "DURATION"),
-        help="START as HH:MM[:SS] (recording clock) or seconds; DURATION in "
+        help="START as clock time HH:MM[:SS] or seconds from the recording start; DURATION in "
         "minutes or 60min/3600s/1h (repeat for an m-SIT)",
     )
-    p.add_argument(
-        "--annotations",
+    add_annotations_arg(
+        p,
+        "file with 'SIT start'/'SIT end' annotations (default: the EDF+'s)",
         dest="sit_annotations",
-        default=None,
-        help="file with 'SIT start'/'SIT end' annotations (default: the EDF+'s)",
+        nargs=None,
     )
     p.add_argument("--ratings", default=None, help="discomfort ratings CSV: time, 0-100")
     p.add_argument(
@@ -196,7 +193,6 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="numeric rating times are s from the window start (one window)",
     )
-    p.add_argument("--stem", default=None, help="output stem (default: the file name)")
-    p.add_argument("--out", required=True, help="output directory")
+    add_output_args(p)
     add_scoring_args(p)
     p.set_defaults(handler=cmd_sit)

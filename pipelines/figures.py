@@ -5,16 +5,16 @@ the Agg or PDF canvas by :func:`figure_png` / :func:`figure_pdf`), so reports ca
 in worker processes and threads.  The panels themselves are drawn by
 :mod:`plm.plotting`.
 
-* :func:`report_page` — the one-page A4 portrait summary of a night (PDF report);
+* ``draw_*`` — the panels of the reports, drawn into a (sub)figure that
+  :mod:`pipelines.layout` places on the PDF page or renders for the HTML page;
 * :func:`night_figure`, :func:`imi_figure`, :func:`stage_figure`, :func:`emg_figure` —
-  the same panels at screen size (HTML report);
+  the same panels as figures of their own;
 * :func:`cohort_figure` — PLMS index distribution, PLMS vs PLMW, periodicity index.
 """
 
 from __future__ import annotations
 
 import io
-import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -29,14 +29,22 @@ __all__ = [
     "A4_PORTRAIT_IN",
     "EmgTrace",
     "EmgWindow",
-    "MetricRow",
     "figure_png",
     "figure_pdf",
     "night_figure",
     "imi_figure",
     "stage_figure",
     "emg_figure",
-    "report_page",
+    "clock_text",
+    "draw_emg",
+    "draw_figure",
+    "draw_hr",
+    "draw_imi",
+    "draw_night",
+    "draw_stage_indices",
+    "emg_ylim_uv",
+    "new_figure",
+    "rc",
     "cohort_figure",
     "draw_cohort",
 ]
@@ -81,17 +89,20 @@ class EmgWindow:
     traces: list[EmgTrace] = field(default_factory=list)
 
 
-@dataclass
-class MetricRow:
-    """One line of the metrics table."""
+#: Screen pages: the same figures with larger text (they are shown at about 100 dpi).
+_RC_HTML = {
+    **_RC,
+    "font.size": 10,
+    "axes.titlesize": 10.5,
+    "axes.labelsize": 10,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "legend.fontsize": 9,
+}
 
-    label: str
-    value: str
-    cutoff: str = ""
-    exceeded: bool = False
 
-
-def _figure(figsize: tuple[float, float], layout: str | None = "constrained") -> Any:
+def new_figure(figsize: tuple[float, float], layout: str | None = "constrained") -> Any:
+    """A Matplotlib Figure (no pyplot), in the report style."""
     import matplotlib
     from matplotlib.figure import Figure
 
@@ -99,10 +110,25 @@ def _figure(figsize: tuple[float, float], layout: str | None = "constrained") ->
         return Figure(figsize=figsize, layout=layout)
 
 
-def _rc() -> Any:
+_figure = new_figure
+
+
+def rc(html: bool = False) -> Any:
+    """The report style as a context (the HTML style has larger text)."""
     import matplotlib
 
-    return matplotlib.rc_context(_RC)
+    return matplotlib.rc_context(_RC_HTML if html else _RC)
+
+
+_rc = rc
+
+
+def draw_figure(draw: Any, figsize: tuple[float, float], *, html: bool = False) -> Any:
+    """A new Figure of ``figsize`` with ``draw(figure)`` applied, in the report style."""
+    with rc(html):
+        fig = new_figure(figsize)
+        draw(fig)
+    return fig
 
 
 def figure_png(fig: Any, dpi: int = 110) -> bytes:
@@ -127,7 +153,8 @@ def figure_pdf(fig: Any) -> bytes:
     return buf.getvalue()
 
 
-def _clock(start: datetime | None, t_s: float) -> str:
+def clock_text(start: datetime | None, t_s: float) -> str:
+    """Clock time HH:MM:SS of t_s s after start, or h:mm:ss "from start" when unknown."""
     if start is None:
         h, rem = divmod(int(round(t_s)), 3600)
         m, s = divmod(rem, 60)
@@ -152,8 +179,37 @@ def _draw_night(fig_or_sub: Any, night: dict[str, Any], title: str | None = None
         ax_h.set_title(title, loc="left")
 
 
+def draw_night(fig: Any, night: dict[str, Any]) -> None:
+    """Hypnogram above the LM raster, into a (sub)figure."""
+    _draw_night(fig, night)
+
+
+def draw_imi(fig: Any, summary: dict[str, Any]) -> None:
+    """The two IMI histograms side by side, into a (sub)figure."""
+    plotting.plot_imi_histograms(summary, tuple(fig.subplots(1, 2)))
+
+
+def draw_stage_indices(fig: Any, summary: dict[str, Any]) -> None:
+    """PLM index by stage and the PLMW index, into a (sub)figure."""
+    plotting.plot_stage_indices(summary, fig.add_subplot())
+
+
+def draw_hr(fig: Any, curves: pd.DataFrame) -> None:
+    """Mean heart-rate response curves per category (``result.tables['hr_curves']``)."""
+    from plm.autonomic import plot_hr_response
+
+    ax = fig.add_subplot()
+    plot_hr_response(ax, curves)
+    ax.set_title("Mean ΔHR around LM onset, 95 % CI", fontsize="medium")
+
+
+def draw_emg(fig: Any, windows: Sequence[EmgWindow], rules: dict[str, Any], note: str = "") -> None:
+    """Example EMG windows (a column per window, a row per leg), into a (sub)figure."""
+    _draw_emg(fig, windows, rules, note)
+
+
 def night_figure(night: dict[str, Any], figsize: tuple[float, float] = (11, 4.2)) -> Any:
-    """Hypnogram above the LM raster (keys of ``night``: see :func:`report_page`)."""
+    """Hypnogram above the LM raster (``night``: hypnogram, candidates, gaps, duration_s, start)."""
     with _rc():
         fig = _figure(figsize)
         _draw_night(fig, night, "Hypnogram and leg movements")
@@ -194,7 +250,7 @@ def _draw_emg(sub: Any, windows: Sequence[EmgWindow], rules: dict[str, Any], not
         )
         return
     n_rows = max(len(w.traces) for w in windows)
-    axes = sub.subplots(n_rows, len(windows), squeeze=False, sharey="row", sharex=True)
+    axes = sub.subplots(n_rows, len(windows), squeeze=False, sharey=True, sharex=True)
     for j, win in enumerate(windows):
         for i in range(n_rows):
             ax = axes[i][j]
@@ -217,11 +273,13 @@ def _draw_emg(sub: Any, windows: Sequence[EmgWindow], rules: dict[str, Any], not
             ax.set_ylabel(f"{tr.side} leg (µV)" if j == 0 else "")
             if i == n_rows - 1:
                 ax.set_xlabel("s into window")
-    # one y range per row: the largest needed
-    for i in range(n_rows):
-        top = max(axes[i][j].get_ylim()[1] for j in range(len(windows)))
-        for j in range(len(windows)):
-            axes[i][j].set_ylim(0, top)
+    # one y range for every panel, both legs: the largest movement is drawn in full
+    top = emg_ylim_uv(windows, onset_uv)
+    lin = emg_linear_uv(windows, onset_uv)
+    for row in axes:
+        for ax in row:
+            if ax.axison:
+                set_emg_scale(ax, top, lin)
     handles, labels = [], []
     for row in axes:
         for ax in row:
@@ -230,6 +288,53 @@ def _draw_emg(sub: Any, windows: Sequence[EmgWindow], rules: dict[str, Any], not
                     handles.append(h)
                     labels.append(lab)
     sub.legend(handles, labels, loc="outside lower center", ncol=len(labels), frameon=False)
+
+
+def emg_ylim_uv(windows: Sequence[EmgWindow], onset_above_uv: float = 8.0) -> float:
+    """Upper y limit (µV) shared by every EMG panel: the highest sample plus 5 %.
+
+    At least 2.5 times the highest onset threshold, so a quiet window still shows the
+    baseline and thresholds apart.
+    """
+    peaks, floors = [20.0], [0.0]
+    for w in windows:
+        for tr in w.traces:
+            r = np.asarray(tr.rect_uv, dtype=float)
+            if r.size and np.isfinite(r).any():
+                peaks.append(float(np.nanmax(r)))
+            if tr.baseline_uv is not None and np.size(tr.baseline_uv):
+                floors.append(float(np.nanmax(tr.baseline_uv)))
+    return max(max(peaks) * 1.05, 2.5 * (max(floors) + onset_above_uv))
+
+
+def emg_linear_uv(windows: Sequence[EmgWindow], onset_above_uv: float = 8.0) -> float:
+    """Top of the linear part of the EMG scale (µV): 3 x (highest baseline + onset)."""
+    floors = [0.0]
+    for w in windows:
+        for tr in w.traces:
+            if tr.baseline_uv is not None and np.size(tr.baseline_uv):
+                floors.append(float(np.nanmax(tr.baseline_uv)))
+    return float(np.ceil(max(3.0 * (max(floors) + onset_above_uv), 20.0) / 10.0) * 10.0)
+
+
+def set_emg_scale(ax: Any, top_uv: float, linear_uv: float) -> None:
+    """Linear up to ``linear_uv`` (baseline and thresholds readable), logarithmic above.
+
+    So no movement is clipped and the 2 and 8 µV thresholds stay apart.
+    """
+    ax.set_yscale("symlog", linthresh=linear_uv, linscale=2.0)
+    ax.set_ylim(0, max(top_uv, linear_uv * 1.5))
+    ticks = [0, linear_uv / 2, linear_uv]
+    decade = 10 ** np.ceil(np.log10(linear_uv * 1.01))
+    while decade < top_uv:
+        ticks.append(decade)
+        decade *= 10
+    if top_uv > ticks[-1] * 1.5:  # the top of the scale, so the largest LM can be read
+        ticks.append(float(f"{top_uv * 0.97:.1g}"))
+    ax.set_yticks(ticks, [f"{v:g}" for v in ticks])
+    from matplotlib.ticker import NullLocator
+
+    ax.yaxis.set_minor_locator(NullLocator())
 
 
 def emg_figure(
@@ -242,119 +347,6 @@ def emg_figure(
     with _rc():
         fig = _figure(figsize)
         _draw_emg(fig, windows, rules, note)
-    return fig
-
-
-def _draw_table(ax: Any, rows: Sequence[MetricRow]) -> None:
-    ax.axis("off")
-    text = [[r.label, r.value, r.cutoff] for r in rows]
-    table = ax.table(
-        cellText=text,
-        colLabels=["Metric", "Value", "Cut-off"],
-        colWidths=[0.56, 0.2, 0.24],
-        loc="upper left",
-        cellLoc="left",
-        edges="closed",  # an open edge path would not draw the highlight fill
-    )
-    table.auto_set_font_size(False)
-    table.set_fontsize(7)
-    table.scale(1.0, 1.12)
-    for (r, _c), cell in table.get_celld().items():
-        cell.set_edgecolor("#E2E2E2")
-        cell.set_linewidth(0.5)
-        if r == 0:
-            cell.set_text_props(weight="bold")
-            cell.set_facecolor("#F0F0F0")
-        elif rows[r - 1].exceeded:
-            cell.set_facecolor("#FBD9C4")  # light vermillion
-            cell.set_text_props(weight="bold")
-
-
-def _draw_text(ax: Any, title: str, lines: Sequence[str], width: int = 62) -> None:
-    ax.axis("off")
-    wrapped: list[str] = []
-    for line in lines:
-        wrapped.extend(textwrap.wrap(line, width=width, subsequent_indent="   ") or [""])
-    ax.text(0.0, 1.0, title, fontsize=8, weight="bold", va="top", transform=ax.transAxes)
-    ax.text(
-        0.0,
-        0.9,
-        "\n".join(wrapped[:22]) + ("\n..." if len(wrapped) > 22 else ""),
-        fontsize=6.5,
-        va="top",
-        transform=ax.transAxes,
-        family="DejaVu Sans",
-        linespacing=1.35,
-    )
-
-
-def report_page(
-    *,
-    title: str,
-    subtitle: str,
-    night: dict[str, Any],
-    summary: dict[str, Any],
-    metrics: Sequence[MetricRow],
-    settings: Sequence[str],
-    warnings: Sequence[str],
-    windows: Sequence[EmgWindow],
-    emg_note: str = "",
-    footer: str = "",
-) -> Any:
-    """The one-page A4 portrait report of a night.
-
-    Parameters
-    ----------
-    title, subtitle : str
-        Page heading and the line below it.
-    night : dict
-        ``hypnogram`` (Hypnogram or None), ``candidates`` (DataFrame), ``gaps``
-        (DataFrame), ``duration_s`` (float), ``start`` (datetime or None).
-    summary : dict
-        The result summary (IMI histograms, stage indices, rules).
-    metrics : sequence of MetricRow
-        The metrics table.
-    settings, warnings : sequence of str
-        Lines of the settings and warnings boxes.
-    windows : sequence of EmgWindow
-        Example EMG windows (may be empty, then ``emg_note`` is shown).
-    emg_note : str
-        Why the EMG windows are missing.
-    footer : str
-        Small text at the bottom (software, files).
-
-    Returns
-    -------
-    Figure
-    """
-    with _rc():
-        fig = _figure(A4_PORTRAIT_IN)
-        fig.get_layout_engine().set(h_pad=0.04, w_pad=0.04, hspace=0.02)
-        head, s_night, s_hist, s_tab, s_emg = fig.subfigures(
-            5, 1, height_ratios=[0.5, 3.0, 2.0, 2.95, 2.75]
-        )
-        head.text(0.01, 0.95, title, fontsize=13, weight="bold", va="top")
-        head.text(0.01, 0.35, subtitle, fontsize=8, va="top", color="#333333")
-        _draw_night(s_night, night)
-        ax1, ax2, ax3 = s_hist.subplots(1, 3, width_ratios=[1, 1, 1.1])
-        plotting.plot_imi_histograms(summary, (ax1, ax2))
-        plotting.plot_stage_indices(summary, ax3)
-        left, right = s_tab.subfigures(1, 2, width_ratios=[1.05, 1])
-        _draw_table(left.add_subplot(), metrics)
-        ax_s, ax_w = right.subplots(2, 1, height_ratios=[1.25, 1])
-        _draw_text(ax_s, "Settings", settings)
-        _draw_text(ax_w, "Warnings", list(warnings) or ["none"])
-        _draw_emg(s_emg, windows, summary.get("rules") or {}, emg_note)
-        if windows:
-            s_emg.suptitle(
-                "Example 30-s windows: rectified EMG, baseline, offset/onset thresholds, "
-                "detected LMs shaded",
-                fontsize=8,
-                x=0.01,
-                ha="left",
-            )
-        if footer:
-            fig.text(0.01, 0.003, footer, fontsize=5.5, color="#777777", va="bottom")
     return fig
 
 
@@ -450,8 +442,9 @@ def draw_cohort(table: pd.DataFrame, axes: Sequence[Any]) -> None:
     y_hi = float(np.nanmax(plmw[both])) if both.any() else 10.0
     ax2.set_xlim(-0.03 * max(x_hi, cutoff), max(x_hi, cutoff) * 1.08)
     ax2.set_ylim(-0.03 * max(y_hi, 1.0), max(y_hi, 1.0) * 1.25)
-    if both.any():
-        ax2.legend(loc="upper center", ncol=2, frameon=False, fontsize="small")
+    if both.any():  # below the axes: never over the data
+        ax2.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False,
+                   fontsize="small")  # fmt: skip
 
     pgood = pi[np.isfinite(pi)]
     if pgood.size:

@@ -17,7 +17,9 @@ from typing import Any
 
 __all__ = [
     "CSS",
+    "duration_text",
     "escape",
+    "fmt_key",
     "frame_table",
     "img",
     "page",
@@ -44,7 +46,47 @@ footer{margin-top:2em;color:#777;font-size:.85em}.flag{color:#b34700;font-weight
 .consistent{background:#d5f5e3}.not-consistent{background:#fadbd8}
 .not-assessable{background:#eaecee}tr.failed td,.failed{background:#fadbd8}
 code{background:#f4f4f4;padding:0 3px}
+.patient{display:flex;flex-wrap:wrap;gap:.3em 1.6em;background:#f4f6f8;border:1px solid #ddd;
+border-radius:4px;padding:.5em .8em;margin:.6em 0}.patient .k{color:#555;font-weight:600}
 """
+
+
+def duration_text(minutes: float | None) -> str:
+    """A duration as clinicians read it: ``h:mm (m.m min)``; ``n/a`` when unknown."""
+    if minutes is None or (isinstance(minutes, float) and not math.isfinite(minutes)):
+        return "n/a"
+    total = int(round(float(minutes)))
+    return f"{total // 60}:{total % 60:02d} ({float(minutes):.1f} min)"
+
+
+def fmt_key(key: str, value: Any, kind: str = "summary", decimals: int | None = None) -> str:
+    """A value of a declared key as the reports show it, by its unit (``plm.keys``).
+
+    Hours and minutes as ``h:mm (m.m min)``, rates as ``12.3/h``, percentages and seconds
+    with one decimal, counts as integers, ratios with two decimals, flags as yes/no;
+    ``n/a`` for a missing value.
+    """
+    from plm import keys
+
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "n/a"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if not isinstance(value, (int, float)):
+        return str(value)
+    unit = keys.unit(key, kind)
+    if unit == "h":
+        return duration_text(float(value) * 60.0)
+    if unit == "min":
+        return duration_text(float(value))
+    if isinstance(value, int) or (
+        unit == "" and float(value).is_integer() and key.startswith("n_")
+    ):
+        return f"{int(value)}"
+    d = decimals if decimals is not None else (2 if unit == "" else 1)
+    if unit == "/h":
+        return f"{float(value):.{d}f}/h"
+    return f"{float(value):.{d}f} {unit}".strip()
 
 
 def write_file(path: str | os.PathLike[str], data: str | bytes) -> None:

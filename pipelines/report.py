@@ -1,130 +1,223 @@
-"""Reports of scored nights: one-page PDF and self-contained HTML, and a cohort report.
+"""Reports of scored nights: the PSG report (PDF and self-contained HTML) and the command.
 
-Per night (:func:`write_reports`), ``<stem>_report.pdf`` (A4 portrait, one page) and
-``<stem>_report.html`` (figures embedded as base64 PNG, inline CSS, no external
-resource) show
+Every report — PSG, SIT / m-SIT (:mod:`pipelines.sit_report`), accelerometry
+(:mod:`pipelines.accel_report`) and cohort (:mod:`pipelines.cohort_report`) — is one
+:class:`pipelines.layout.Report`: a heading, the patient/study block
+(:mod:`pipelines.patient`), and sections rendered alike to HTML and PDF.  The PSG report
+(:func:`psg_report`) holds, in order:
 
-* the hypnogram (W, R, N1, N2, N3 from top to bottom, REM highlighted) above the LM
-  raster on the same time axis (clock time when the start is known): rows left / right /
-  bilateral, PLMs highlighted, respiratory-related (CLMr) and arousal-associated LMs on
-  their own rows, unscored stretches hatched;
-* the two IMI histograms (2-s linear bins over 0-90 s, 0.1 bins of ln IMI);
-* PLM indices by stage (N1, N2, N3, R, NREM, all sleep) and the PLMW index;
-* the summary metrics with the clinical cut-off (PLMS index > 15/h adult, > 5/h child),
-  highlighted when exceeded;
-* three example 30-s windows of rectified EMG per leg with the baseline, the +2 µV
-  (offset) and +8 µV (onset) thresholds and the detected LMs shaded.  The rectified EMG
-  comes from ``result.signals`` (``plm.score(..., keep_signals=True)``: ``plm score
-  --report`` and ``plm batch --report`` read the recording once); a result read back from
-  its folder (``plm report``) has none, so the recording is read and detected again (its
-  path: the ``recording`` argument, the batch manifest, or the summary's input file name
-  found in the working or result folder with the same SHA-256); without it the panel is
-  replaced by a note;
-* the settings (rule profile, fields overridden against the standard profile, channels)
-  and the warnings.
+* ``indices``: the PLM indices, each naming its denominator, and the clinical cut-off
+  (PLMS index > 15/h adult, > 5/h child), highlighted when exceeded;
+* ``architecture`` and ``stages``: sleep architecture (time in bed, lights off/on, TST
+  from the hypnogram and the analysed sleep time, latencies, WASO, efficiency, arousal
+  index, AHI when respiratory events were given) and minutes and % per stage;
+* ``night``: the hypnogram above the LM raster; ``imi`` and ``stage_indices``: the IMI
+  histograms (CLMs in sleep) and the PLM index by stage;
+* ``hr``: the heart-rate response to the LMs, when the night had an ECG;
+* ``emg``: three example 30-s windows of rectified EMG per leg
+  (:mod:`pipelines.emg_windows`);
+* ``settings`` and ``warnings``.
 
-The cohort report of a batch folder is :mod:`pipelines.cohort_report`.
+Other parts add sections without touching the builder: a function in
+:data:`SECTION_HOOKS` gets ``(result, report)`` before rendering and may call
+:func:`pipelines.layout.insert_section`.
 
-Command line: ``plm report RESULT_DIR [--out DIR]`` (a batch folder or one night's
-folder) and ``plm export-annotations RESULT --out FILE`` (the review EDF+ file, see
-:mod:`pipelines.review`).
+Command line: ``plm report RESULT [--out DIR] [--patient ...] [--anonymize]`` (a batch
+folder, a result folder, a SIT folder or one summary file) and ``plm export-annotations``.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from pipelines import figures, page, rules_table
 from pipelines.cohort import COHORT_FILE
+from pipelines.emg_windows import choose_windows, duration_s, emg_windows, find_recording
+from pipelines.layout import Report, Section, Table, render_html, render_pdf
+from pipelines.patient import PatientInfo, patient_block, patient_from_args
 from pipelines.review import (
     REVIEW_SUFFIX,
     find_summaries,
     result_gaps,
     write_review_edf,
 )
+from pipelines.settings import add_output_args
 from plm import keys
 from plm.results import PLMResult
 
 __all__ = [
-    "PDF_SUFFIX",
     "HTML_SUFFIX",
-    "write_reports",
-    "metric_rows",
-    "settings_lines",
-    "warning_lines",
+    "METRICS",
+    "PDF_SUFFIX",
+    "SECTION_HOOKS",
+    "add_parsers",
+    "build_report",
     "choose_windows",
     "emg_windows",
-    "add_parsers",
+    "index_rows",
+    "patient_from_args",
+    "psg_report",
+    "settings_lines",
+    "status_line",
+    "warning_lines",
+    "write_report_files",
+    "write_reports",
 ]
 
 logger = logging.getLogger(__name__)
 
 PDF_SUFFIX = "_report.pdf"
 HTML_SUFFIX = "_report.html"
-MANIFEST_SUFFIX = "_manifest.json"  # written by pipelines.batch
 
-#: Summary keys of the metric table, with their decimals (labels and units: plm.keys).
-_METRIC_DECIMALS: tuple[tuple[str, int], ...] = (
-    ("tst_h", 2),
-    ("wake_h", 2),
-    ("plms_index", 1),
-    ("plmw_index", 1),
-    ("plmsnr_index", 1),
-    ("plms_arousal_index", 1),
-    ("lms_index", 1),
-    ("clms_index", 1),
-    ("periodicity_index", 2),
-    ("ferri_periodicity_index", 2),
-    ("n_plms", 0),
-    ("n_plm", 0),
-    ("n_plm_series", 0),
-    ("imi_geometric_mean_s", 1),
-    ("plm_duration_mean_s", 2),
-    ("plm_rec_index", 1),
-    ("unscorable_h", 2),
+#: Functions ``hook(result, report)`` run on every night report before it is rendered
+#: (e.g. a table comparing rule sets, a review status); they may insert sections.
+SECTION_HOOKS: list[Callable[[Any, Report], None]] = [rules_table.report_section]
+
+#: Rows of the index table: (summary key, denominator key or text); labels and units
+#: from plm.keys.
+_INDEX_ROWS: tuple[tuple[str, str], ...] = (
+    ("plms_index", "tst_h"),
+    ("plmw_index", "wake_h"),
+    ("plmsnr_index", "tst_h"),
+    ("plms_arousal_index", "tst_h"),
+    ("lms_index", "tst_h"),
+    ("clms_index", "tst_h"),
+    ("n_plms", ""),
+    ("n_plmw", ""),
+    ("n_plm", ""),
+    ("n_plm_series", ""),
+    ("periodicity_index", ""),
+    ("ferri_periodicity_index", ""),
+    ("imi_geometric_mean_s", ""),
+    ("plm_duration_mean_s", ""),
+    ("unscorable_h", ""),
 )
-#: Metrics of the table: (label, summary key, unit, decimals).
+_NO_HYPNOGRAM_ROWS: tuple[tuple[str, str], ...] = (
+    ("plm_rec_index", "scorable_h"),
+    ("lm_rec_index", "scorable_h"),
+    ("n_plm", ""),
+    ("n_lm", ""),
+    ("n_plm_series", ""),
+    ("periodicity_index_rec", ""),
+    ("unscorable_h", ""),
+)
+#: The index table's metrics: (label, summary key, unit, decimals) from the declaration.
 METRICS: tuple[tuple[str, str, str, int], ...] = tuple(
-    (keys.label(k), k, keys.unit(k), d) for k, d in _METRIC_DECIMALS
+    (keys.label(k), k, keys.unit(k), 0 if k.startswith("n_") else 1)
+    for k, _ in _INDEX_ROWS + _NO_HYPNOGRAM_ROWS
 )
+_DENOMINATOR_TEXT = {
+    "tst_h": "per hour of analysed sleep",
+    "wake_h": "per hour of wake (analysis window)",
+    "scorable_h": "per hour of scorable recording",
+}
 
 
 # ---------------------------------------------------------------------------------------
-# text content
+# tables
 # ---------------------------------------------------------------------------------------
 
 
-def _fmt(value: Any, decimals: int, unit: str = "") -> str:
-    if value is None or (isinstance(value, float) and not np.isfinite(value)):
-        return "n/a"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    text = f"{float(value):.{decimals}f}" if decimals else f"{int(round(float(value)))}"
-    return f"{text} {unit}".strip() if unit and unit != "/h" else text + (unit or "")
-
-
-def metric_rows(summary: dict[str, Any]) -> list[figures.MetricRow]:
-    """The metrics table: label, value, the clinical cut-off, and whether it is exceeded."""
-    rows = []
+def index_rows(summary: dict[str, Any]) -> Table:
+    """The leg-movement indices: metric, value, denominator, clinical cut-off."""
+    rows, high = [], []
     cutoff = summary.get("plmd_cutoff_per_h")
     age = summary.get("age_group", "adult")
-    for label, key, unit, dec in METRICS:
-        row = figures.MetricRow(label, _fmt(summary.get(key), dec, unit))
+    has_hyp = summary.get("plms_index") is not None or summary.get("tst_h") is not None
+    for key, den in _INDEX_ROWS if has_hyp else _NO_HYPNOGRAM_ROWS:
+        den_text = ""
+        if den:
+            den_text = f"{_DENOMINATOR_TEXT[den]} ({page.fmt_key(den, summary.get(den))})"
+        cut, exceeded = "", False
         if key == "plms_index" and cutoff is not None:
-            row.cutoff = f"> {cutoff:g}/h ({age})"
-            row.exceeded = bool(summary.get("plmd_flag"))
-        rows.append(row)
-    return rows
+            cut = f"> {cutoff:g}/h ({age})"
+            exceeded = bool(summary.get("plmd_flag"))
+        rows.append([keys.label(key), page.fmt_key(key, summary.get(key)), den_text, cut])
+        high.append(exceeded)
+    return Table(["Metric", "Value", "Denominator", "Cut-off"], rows, high)
+
+
+_ARCH_ROWS = (
+    "tib_min",
+    "tst_hypnogram_min",
+    "tst_h",
+    "sleep_latency_min",
+    "rem_latency_min",
+    "spt_min",
+    "waso_min",
+    "sleep_efficiency_pct",
+    "arousal_index",
+    "ahi",
+)
+
+
+def architecture_table(summary: dict[str, Any], start: Any) -> Table:
+    """Sleep architecture: lights off/on, TIB, both TSTs, latencies, WASO, efficiency."""
+    rows = []
+    for key in ("lights_off_s", "lights_on_s"):
+        t = summary.get(key)
+        if t is not None:
+            rows.append([keys.label(key), figures.clock_text(start, float(t))])
+    for key in _ARCH_ROWS:
+        value = summary.get(key)
+        if key in ("arousal_index", "ahi") and value is None:
+            continue  # not scored in the input: no row rather than a misleading 0
+        text = page.fmt_key(key, value)
+        if key == "tst_h":
+            text += " (index denominator)"
+        if key in ("arousal_index", "ahi"):
+            n_key = "n_arousals" if key == "arousal_index" else "n_apneas_hypopneas"
+            text += f" ({summary.get(n_key)} events)"
+        rows.append([keys.label(key), text])
+    return Table(["Measure", "Value"], rows)
+
+
+def stage_table(summary: dict[str, Any]) -> Table:
+    """Minutes and % of TST per stage (from the hypnogram), and WASO."""
+    rows = []
+    for x in ("n1", "n2", "n3", "r"):
+        rows.append(
+            [
+                x.upper(),
+                page.fmt_key(f"{x}_min", summary.get(f"{x}_min")),
+                page.fmt_key(f"{x}_pct", summary.get(f"{x}_pct")),
+            ]
+        )
+    rows.append(["W after sleep onset", page.fmt_key("waso_min", summary.get("waso_min")), ""])
+    return Table(["Stage", "Time", "% of TST"], rows, numeric=[False, True, True])
+
+
+def hr_table(summary: dict[str, Any]) -> Table:
+    """A row per heart-rate response category: LMs, peak ΔHR, its latency."""
+    from plm.autonomic.rules import CATEGORIES, CATEGORY_LABELS
+
+    rows = []
+    for cat in CATEGORIES:
+        n = summary.get(f"hr_n_{cat}")
+        if n is None:
+            continue
+        rows.append(
+            [
+                CATEGORY_LABELS[cat],
+                f"{int(n)}",
+                f"{int(summary.get(f'hr_n_excluded_{cat}') or 0)}",
+                page.fmt_key(f"hr_peak_delta_bpm_{cat}", summary.get(f"hr_peak_delta_bpm_{cat}")),
+                page.fmt_key(f"hr_peak_latency_s_{cat}", summary.get(f"hr_peak_latency_s_{cat}")),
+            ]
+        )
+    return Table(
+        ["Category", "LMs", "Left out", "Peak ΔHR", "Peak latency"],
+        rows,
+        numeric=[False, True, True, True, True],
+    )
 
 
 def overridden_fields(rules: dict[str, Any]) -> list[tuple[str, Any, Any]]:
@@ -212,242 +305,21 @@ def warning_lines(summary: dict[str, Any]) -> list[str]:
     return out
 
 
-# ---------------------------------------------------------------------------------------
-# EMG windows
-# ---------------------------------------------------------------------------------------
-
-
-def _duration_s(result: Any) -> float:
-    s = result.summary
-    if s.get("recording_h"):
-        return float(s["recording_h"]) * 3600.0
-    ends = [0.0]
-    if len(result.candidates):
-        ends.append(float((result.candidates["onset"] + result.candidates["duration"]).max()))
-    hyp = result.events.hypnogram
-    if hyp is not None:
-        ends.append(hyp.end_s)
-    return max(ends) or 3600.0
-
-
-def choose_windows(
-    candidates: pd.DataFrame,
-    duration_s: float,
-    n: int = 3,
-    width_s: float = 30.0,
-    lead_s: float = 5.0,
-) -> list[tuple[float, int | None]]:
-    """Pick up to ``n`` non-overlapping example windows, deterministic.
-
-    Priority: the middle PLM of the longest series; a non-periodic CLM (respiratory or
-    arousal-associated first); a non-CLM; then PLMs of other series and any LM.  Without
-    LMs, quiet windows at 1/4, 1/2 and 3/4 of the night.
-
-    Returns
-    -------
-    list of (start_s, candidate row index or None)
-        Sorted by start; each window starts ``lead_s`` before its LM.
-    """
-    picks: list[tuple[float, int | None]] = []
-    last = max(duration_s - width_s, 0.0)
-
-    def add(idx: int | None, t: float) -> None:
-        if len(picks) >= n:
-            return
-        start = float(min(max(t - lead_s, 0.0), last))
-        if all(abs(start - s) >= width_s for s, _ in picks):
-            picks.append((start, idx))
-
-    cand = candidates
-    if len(cand) and "category" in cand:
-        cand = cand[cand["category"].astype(str) != "excluded"]
-    if len(cand):
-        on = cand["onset"].astype(float)
-        cat = cand["category"].astype(str)
-        plm = cand[cat == "plm"]
-        if len(plm) and plm["series"].notna().any():
-            sizes = plm["series"].value_counts()
-            for series in sorted(sizes.index, key=lambda s: (-sizes[s], int(s))):
-                members = plm[plm["series"] == series]
-                mid = members.index[len(members) // 2]
-                add(mid, float(on[mid]))
-                if len(picks) >= 1:
-                    break
-        other = cand[cat.isin(["isolated", "short_imi"])]
-        if len(other):
-            flagged = other[other["respiratory"].astype(bool) | other["arousal"].astype(bool)]
-            pool = flagged if len(flagged) else other
-            idx = pool.index[len(pool) // 2]
-            add(idx, float(on[idx]))
-        non = cand[cat == "non_clm"]
-        if len(non):
-            idx = non.index[len(non) // 2]
-            add(idx, float(on[idx]))
-        rest = cand.index[np.argsort(np.abs(on.to_numpy() - duration_s / 2), kind="stable")]
-        for idx in rest:
-            add(idx, float(on[idx]))
-    for frac in (0.25, 0.5, 0.75):
-        add(None, frac * duration_s + lead_s)
-    return sorted(picks)
-
-
-def _find_recording(result: Any, recording: str | os.PathLike[str] | None) -> Path | None:
-    """The recording file of a result, or None when it cannot be found."""
-    if recording is not None:
-        p = Path(recording)
-        return p if p.is_file() else None
-    folder = getattr(result, "directory", None)
-    if folder is not None:
-        manifest = Path(folder) / f"{result.stem}{MANIFEST_SUFFIX}"
-        if manifest.is_file():
-            try:
-                with open(manifest, encoding="utf-8") as fh:
-                    path = json.load(fh).get("recording_path")
-            except (OSError, json.JSONDecodeError):
-                path = None
-            if path and Path(path).is_file():
-                return Path(path)
-    inputs = result.summary.get("inputs") or []
-    if not inputs:
-        return None
-    name, sha = str(inputs[0].get("file", "")), inputs[0].get("sha256")
-    places = [Path.cwd()] + ([Path(folder)] if folder is not None else [])
-    for place in places:
-        p = place / name
-        if p.is_file() and p.suffix.lower() in (".edf", ".bdf"):
-            from plm._util import sha256_file
-
-            if sha is None or sha256_file(p) == sha:
-                return p
-    return None
-
-
-def _side_segments(
-    result: Any, path: Path | None, spans: list[tuple[float, float]], rules: Any
-) -> tuple[dict[str, list[tuple[float, float, np.ndarray, np.ndarray | None]]], str]:
-    """Per side: (t0_s, fs, rectified, baseline) of the segments overlapping ``spans``.
-
-    From what scoring kept (``plm.score(..., keep_signals=True)``); a result read back
-    from its folder keeps nothing, so the recording's segments under ``spans`` are read
-    and detected again (:func:`plm.detect.recording.detect_recording`).
-    """
-    from plm.detect.recording import detect_recording, rectified_segments
-
-    kept = rectified_segments(result.signals or {})
-    if kept and all(kept.values()):
-        return kept, ""
-    if path is None:
-        return {}, (
-            "EMG windows omitted: the rectified EMG is not stored with the results and the "
-            "recording was not found"
-        )
-    from plm.io.recording import load_recording
-
-    chans = result.summary.get("channels") or {}
-    try:
-        rec = load_recording(
-            path,
-            left=chans.get("left"),
-            right=chans.get("right"),
-            rules=rules,
-            allow_poor_signal=True,
-        )
-    except Exception:  # labels from another version: fall back to discovery
-        rec = load_recording(path, rules=rules, allow_poor_signal=True)
-    segs = [(a, b) for a, b in rec.segments if any(s < b and e > a for s, e in spans)]
-    if not segs:
-        return {}, ""
-    window = (float(min(a for a, _ in segs)), float(max(b for _, b in segs)))
-    found = detect_recording(rec, rules, window=window, keep_signals=True)
-    return rectified_segments(found.signals), ""
-
-
-def emg_windows(
-    result: Any,
-    recording: str | os.PathLike[str] | None = None,
-    n: int = 3,
-    width_s: float = 30.0,
-) -> tuple[list[figures.EmgWindow], str]:
-    """Example EMG windows of a night, or an empty list and the reason.
-
-    Parameters
-    ----------
-    result : PLMResult
-        The scored night.
-    recording : path, optional
-        The recording, read again when ``result.signals`` lacks the rectified EMG.
-    n, width_s : int, float
-        Number and length (s) of the windows.
-
-    Returns
-    -------
-    (list of EmgWindow, str)
-    """
-    from pipelines.review import candidate_description
-
-    modality = result.summary.get("modality")
-    if modality not in (None, "psg"):
-        return [], f"EMG windows not applicable ({modality} recording)"
-    rules = result.rules
-    duration = _duration_s(result)
-    picks = choose_windows(result.candidates, duration, n=n, width_s=width_s)
-    spans = [(s, s + width_s) for s, _ in picks]
-    try:
-        path = _find_recording(result, recording)
-        segs, note = _side_segments(result, path, spans, rules)
-    except Exception as exc:  # a report must not fail because the EMG cannot be re-read
-        logger.warning("%s: EMG windows omitted (%s)", result.stem, exc)
-        return [], f"EMG windows omitted: {exc}"
-    if not segs:
-        return [], note
-    start_dt = result.start
-    mv = result.movements
-    windows = []
-    for start, idx in picks:
-        end = start + width_s
-        if idx is not None:
-            what = candidate_description(result.candidates.loc[idx], rules)
-        else:
-            what = "no LM (resting EMG)"
-        win = figures.EmgWindow(start, width_s, f"{figures._clock(start_dt, start)}  {what}")
-        for side in ("left", "right", "merged"):
-            for t0, fs, rect, base in segs.get(side, []):
-                t_end = t0 + len(rect) / fs
-                if not (t0 <= start and end <= t_end + 1.0 / fs):
-                    continue
-                a = int(round((start - t0) * fs))
-                b = min(int(round((end - t0) * fs)), len(rect))
-                t = (np.arange(a, b) / fs + t0) - start
-                lms = mv[(mv["side"].astype(str) == side)] if len(mv) else mv
-                if len(lms):
-                    on = lms["onset"].astype(float)
-                    off = on + lms["duration"].astype(float)
-                    lms = lms[(off > start) & (on < end)]
-                    lms = pd.DataFrame(
-                        {
-                            "onset": lms["onset"].astype(float) - start,
-                            "duration": lms["duration"].astype(float),
-                        }
-                    )
-                win.traces.append(
-                    figures.EmgTrace(
-                        side,
-                        t,
-                        np.asarray(rect[a:b], dtype=np.float32),
-                        None if base is None else np.asarray(base[a:b], dtype=np.float32),
-                        lms if len(lms) else pd.DataFrame({"onset": [], "duration": []}),
-                    )
-                )
-                break
-        if win.traces:
-            windows.append(win)
-    if not windows:
-        return [], "EMG windows omitted: no window inside a continuous segment"
-    return windows, ""
+def status_line(summary: dict[str, Any]) -> str:
+    """Who scored the night and whether it was reviewed (the summary's ``review``, if any)."""
+    sw = summary.get("software") or {}
+    rules = (summary.get("rules") or {}).get("name", "?")
+    line = f"automatic scoring, {sw.get('name', 'plmkit')} {sw.get('version', '')} ({rules})"
+    review = summary.get("review")
+    if isinstance(review, dict) and review:
+        who = review.get("reviewer") or review.get("by") or "a scorer"
+        when = review.get("date") or review.get("at") or ""
+        return f"{line}; reviewed by {who} {when}".strip()
+    return f"{line}; not reviewed"
 
 
 # ---------------------------------------------------------------------------------------
-# per-night report
+# the PSG report
 # ---------------------------------------------------------------------------------------
 
 
@@ -464,94 +336,181 @@ def _night(result: Any) -> dict[str, Any]:
         "hypnogram_note": note,
         "candidates": result.candidates,
         "gaps": result_gaps(result),
-        "duration_s": _duration_s(result),
+        "duration_s": duration_s(result),
         "start": result.start,
     }
 
 
 def _subtitle(result: Any) -> str:
     s = result.summary
-    start = result.start
     parts = []
-    if start is not None:
-        parts.append(f"Start {start:%Y-%m-%d %H:%M:%S}")
     if s.get("recording_h"):
-        parts.append(f"recording {s['recording_h']:.2f} h")
+        parts.append(f"recording {page.fmt_key('recording_h', s['recording_h'])}")
     rules = (s.get("rules") or {}).get("name")
     if rules:
         parts.append(f"rules {rules}")
     if s.get("plms_index") is not None:
-        flag = " (above cut-off)" if s.get("plmd_flag") else ""
-        parts.append(f"PLMS index {s['plms_index']:.1f}/h{flag}")
+        cutoff = s.get("plmd_cutoff_per_h")
+        flag = "above" if s.get("plmd_flag") else "not above"
+        parts.append(
+            f"PLMS index {s['plms_index']:.1f}/h of analysed sleep, {flag} the "
+            f"{s.get('age_group', 'adult')} cut-off > {cutoff:g}/h"
+        )
     else:
-        parts.append("no hypnogram")
+        parts.append("no hypnogram: PLMs per hour of recording, not a PLMS index")
     return " | ".join(parts)
 
 
-def _footer(result: Any) -> str:
-    sw = result.summary.get("software") or {}
-    return f"{sw.get('name', 'plmkit')} {sw.get('version', '')} | {result.stem}"
+def footer_text(summary: dict[str, Any], stem: str) -> str:
+    """The small print of every page: software, version, stem."""
+    from plm._version import __version__
+
+    sw = summary.get("software") or {}
+    return f"{sw.get('name', 'plmkit')} {sw.get('version', __version__)} | {stem}"
 
 
-def render_html(result: Any, windows: Sequence[figures.EmgWindow], emg_note: str) -> str:
-    """The HTML report of a night as text."""
+def _emg_section(result: Any, windows: list[Any], note: str) -> Section:
+    rules = result.summary.get("rules") or {}
+    legend = (
+        f"Rectified EMG (grey) and its {rules.get('envelope_s', 0.1):g}-s mean, resting "
+        f"baseline (black), baseline +{rules.get('offset_above_baseline_uv', 2.0):g} µV "
+        f"(offset, dashed) and +{rules.get('onset_above_baseline_uv', 8.0):g} µV (onset, "
+        "dashed), detected LMs shaded; one µV scale for every panel and both legs."
+    )
+    if not windows:
+        return Section("emg", "Example EMG windows (30 s)", note=note)
+    return Section(
+        "emg",
+        "Example EMG windows (30 s)",
+        draw=lambda fig: figures.draw_emg(fig, windows, rules),
+        size_in=(10.0, 4.4),
+        note=legend,
+    )
+
+
+def psg_report(
+    result: Any,
+    *,
+    windows: list[Any] | None = None,
+    emg_note: str = "",
+    patient: PatientInfo | None = None,
+    recording: str | os.PathLike[str] | None = None,
+) -> Report:
+    """The PSG report of a scored night (see the module docstring for its sections)."""
     s = result.summary
+    has_hyp = s.get("tst_h") is not None
     night = _night(result)
-    rows = metric_rows(s)
-    table = page.table(
-        ["Metric", "Value", "Clinical cut-off"],
-        (
-            page.tr(
-                [page.td(r.label), page.td(r.value, "num"), page.td(r.cutoff)],
-                "exceeded" if r.exceeded else None,
-            )  # fmt: skip
-            for r in rows
-        ),
+    sections = [Section("indices", "Periodic limb movements", table=index_rows(s))]
+    if has_hyp:
+        sections += [
+            Section(
+                "architecture",
+                "Sleep architecture",
+                table=architecture_table(s, result.start),
+                half=True,
+            ),
+            Section("stages", "Sleep stages (hypnogram)", table=stage_table(s), half=True),
+        ]
+    sections.append(
+        Section(
+            "night",
+            "Hypnogram and leg movements",
+            draw=lambda fig: figures.draw_night(fig, night),
+            size_in=(10.0, 3.9),
+        )
     )
-    rules = s.get("rules") or {}
-    emg = (
-        page.img(figures.emg_figure(windows, rules), "example EMG windows")
-        if windows
-        else f'<p class="note">{page.escape(emg_note)}</p>'
+    sections.append(
+        Section(
+            "imi",
+            "Intermovement intervals",
+            draw=lambda fig: figures.draw_imi(fig, s),
+            size_in=(7.0, 2.8),
+            half=has_hyp,
+            note=f"IMIs of CLMs {'in sleep' if has_hyp else 'over the whole window'} "
+            f"(n = {s.get('n_imi')}): 2-s bins and 0.1 bins of ln IMI.",
+        )
     )
-    body = f"""<h1>PLM report: {page.escape(result.stem)}</h1>
-<p class="sub">{page.escape(_subtitle(result))}</p>
-<h2>Hypnogram and leg movements</h2>
-{page.img(figures.night_figure(night), "hypnogram and leg-movement raster")}
-<div class="grid"><div><h2>Intermovement intervals</h2>
-{page.img(figures.imi_figure(s, figsize=(7.5, 2.9)), "IMI histograms")}</div>
-<div><h2>PLM index by stage</h2>
-{page.img(figures.stage_figure(s), "PLM index by stage")}</div></div>
-<h2>Summary metrics</h2>
-{table}
-{rules_table.report_section(result)}
-<h2>Example EMG windows (30 s)</h2>
-<p>Rectified EMG (grey), resting baseline (black), offset threshold baseline
-+{rules.get("offset_above_baseline_uv", 2.0):g} µV (green, dashed), onset threshold baseline
-+{rules.get("onset_above_baseline_uv", 8.0):g} µV (vermillion, dashed); detected LMs shaded.</p>
-{emg}
-<div class="grid"><div><h2>Settings</h2>{page.ul(settings_lines(s))}</div>
-<div><h2>Warnings</h2>{page.ul(warning_lines(s) or ["none"])}</div></div>
-<footer>{page.escape(_footer(result))}</footer>"""
-    return page.page(f"PLM report {result.stem}", body)
+    if has_hyp:
+        sections.append(
+            Section(
+                "stage_indices",
+                "PLM index by stage",
+                draw=lambda fig: figures.draw_stage_indices(fig, s),
+                size_in=(5.5, 2.8),
+                half=True,
+                note="PLMs per hour of each stage; the PLMS cut-off applies to sleep only.",
+            )
+        )
+    curves = (getattr(result, "tables", None) or {}).get("hr_curves")
+    if s.get("hr_status") is not None and curves is not None and len(curves):
+        sections.append(
+            Section(
+                "hr",
+                "Heart-rate response to leg movements",
+                draw=lambda fig: figures.draw_hr(fig, curves),
+                size_in=(6.5, 2.8),
+                half=True,
+                note=str(s.get("hr_status")),
+            )
+        )
+        sections.append(Section("hr_table", "Heart-rate response by category",
+                                table=hr_table(s), half=True))  # fmt: skip
+    sections.append(_emg_section(result, windows or [], emg_note))
+    sections += [
+        Section("settings", "Settings", lines=settings_lines(s), half=True),
+        Section("warnings", "Warnings", lines=warning_lines(s) or ["none"], half=True),
+    ]
+    inputs = s.get("inputs") or []
+    study = [("Test", "polysomnography, leg EMG" if s.get("channels") else "scored events")]
+    if inputs:
+        study.append(("Recording", Path(str(inputs[0].get("file", "?"))).name))
+    block = patient_block(
+        patient, recording=recording, start=result.start, study=study, status=status_line(s)
+    )
+    return Report(
+        f"PLM report: {result.stem}",
+        _subtitle(result),
+        block,
+        sections,
+        footer_text(s, result.stem),
+    )
 
 
-def render_pdf(result: Any, windows: Sequence[figures.EmgWindow], emg_note: str) -> bytes:
-    """The one-page PDF report of a night as bytes."""
-    s = result.summary
-    fig = figures.report_page(
-        title=f"PLM report: {result.stem}",
-        subtitle=_subtitle(result),
-        night=_night(result),
-        summary=s,
-        metrics=metric_rows(s),
-        settings=settings_lines(s),
-        warnings=warning_lines(s),
-        windows=windows,
-        emg_note=emg_note,
-        footer=_footer(result),
-    )
-    return figures.figure_pdf(fig)
+def build_report(
+    result: Any,
+    *,
+    recording: str | os.PathLike[str] | None = None,
+    patient: PatientInfo | None = None,
+) -> Report:
+    """The report of any scored night: PSG, or an accelerometry night by its modality."""
+    if result.summary.get("modality") == "actigraphy":
+        from pipelines.accel_report import night_report
+
+        report = night_report(result, patient=patient)
+    else:
+        path = None
+        try:
+            path = find_recording(result, recording)
+        except OSError:
+            path = None
+        windows, note = emg_windows(result, path)
+        report = psg_report(result, windows=windows, emg_note=note, patient=patient, recording=path)
+    for hook in SECTION_HOOKS:
+        hook(result, report)
+    return report
+
+
+def write_report_files(
+    report: Report, out_dir: str | os.PathLike[str], stem: str
+) -> dict[str, Path]:
+    """Render ``report`` to ``<stem>_report.pdf`` and ``<stem>_report.html`` (atomically)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"pdf": out / f"{stem}{PDF_SUFFIX}", "html": out / f"{stem}{HTML_SUFFIX}"}
+    page.write_file(paths["pdf"], render_pdf(report))
+    page.write_file(paths["html"], render_html(report))
+    logger.info("%s: reports written to %s", stem, out)
+    return paths
 
 
 def write_reports(
@@ -560,6 +519,7 @@ def write_reports(
     *,
     stem: str | None = None,
     recording: str | os.PathLike[str] | None = None,
+    patient: PatientInfo | None = None,
 ) -> dict[str, Path]:
     """Write ``<stem>_report.pdf`` and ``<stem>_report.html`` of a night (atomically).
 
@@ -572,23 +532,18 @@ def write_reports(
     stem : str, optional
         File stem (default ``result.stem``).
     recording : path-like, optional
-        The recording, for the EMG windows when ``result.signals`` lacks the rectified
-        EMG.
+        The recording: the EMG windows when ``result.signals`` lacks the rectified EMG,
+        and the patient fields of its EDF+ header.
+    patient : PatientInfo, optional
+        Patient fields given on the command line, or ``anonymize``.
 
     Returns
     -------
     dict
         ``pdf``, ``html`` → written paths.
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    stem = stem or result.stem
-    windows, note = emg_windows(result, recording)
-    paths = {"pdf": out / f"{stem}{PDF_SUFFIX}", "html": out / f"{stem}{HTML_SUFFIX}"}
-    page.write_file(paths["pdf"], render_pdf(result, windows, note))
-    page.write_file(paths["html"], render_html(result, windows, note).encode("utf-8"))
-    logger.info("%s: reports written to %s", stem, out)
-    return paths
+    report = build_report(result, recording=recording, patient=patient)
+    return write_report_files(report, out_dir, stem or result.stem)
 
 
 # ---------------------------------------------------------------------------------------
@@ -596,13 +551,49 @@ def write_reports(
 # ---------------------------------------------------------------------------------------
 
 
-def _report_dir(result_dir: Path, out: Path | None) -> int:
+def _special_reports(
+    folder: Path, out: Path | None, patient: PatientInfo
+) -> tuple[set[str], int, int]:
+    """SIT and multi-night pages of a folder: (stems they cover, written, failed)."""
+    import json
+
+    covered: set[str] = set()
+    written = failed = 0
+    for path in sorted(folder.glob("*_sit.json")):
+        from pipelines.sit_report import write_sit_report_from_file
+
+        try:
+            stems = [str(w.get("stem")) for w in json.loads(path.read_text("utf-8"))["windows"]]
+            paths = write_sit_report_from_file(path, out or folder, patient=patient)
+            covered.update(stems)
+            written += 1
+            print(f"{path.name[: -len('_sit.json')]}: {paths['pdf']}, {paths['html']}")
+        except (OSError, ValueError, KeyError) as exc:
+            failed += 1
+            print(f"{path.name}: report failed: {exc}", file=sys.stderr)
+    for path in sorted(folder.glob("*_multinight.json")):
+        from pipelines.accel_report import write_multinight_report_from_file
+
+        try:
+            paths = write_multinight_report_from_file(path, out or folder, patient=patient)
+            written += 1
+            print(f"{path.name[: -len('_multinight.json')]}: {paths['pdf']}, {paths['html']}")
+        except (OSError, ValueError, KeyError) as exc:
+            failed += 1
+            print(f"{path.name}: report failed: {exc}", file=sys.stderr)
+    return covered, written, failed
+
+
+def _report_dir(result_dir: Path, out: Path | None, patient: PatientInfo | None = None) -> int:
     """Reports for a batch folder or a folder of results; returns the exit code."""
     from plm.events import InputError
 
+    patient = patient or PatientInfo()
     cohort = result_dir / COHORT_FILE
     targets: list[tuple[Path, str, Path]] = []  # (folder, stem, out folder)
     table = None
+    covered: set[str] = set()
+    written = failed = 0
     if cohort.is_file():
         table = pd.read_csv(cohort, sep="\t", keep_default_na=False, na_values=[""])
         for _, row in table.iterrows():
@@ -612,18 +603,19 @@ def _report_dir(result_dir: Path, out: Path | None) -> int:
             folder = result_dir / sub
             targets.append((folder, str(row["recording"]), (out / sub) if out else folder))
     else:
+        covered, written, failed = _special_reports(result_dir, out, patient)
         for summary in find_summaries(result_dir):
             stem = summary.name[: -len("_summary.json")]
-            targets.append((result_dir, stem, out or result_dir))
-    if not targets and table is None:
+            if stem not in covered:
+                targets.append((result_dir, stem, out or result_dir))
+    if not targets and table is None and not written and not failed:
         raise InputError(
             "no results here (no cohort_summary.tsv, no *_summary.json)", source=str(result_dir)
         )
-    failed = 0
     for folder, stem, dest in targets:
         try:
             result = PLMResult.from_dir(folder, stem=stem)
-            paths = write_reports(result, dest, stem=stem)
+            paths = write_reports(result, dest, stem=stem, patient=patient)
             print(f"{stem}: {paths['pdf']}, {paths['html']}")
         except (InputError, OSError, ValueError, KeyError) as exc:
             failed += 1
@@ -644,14 +636,27 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     path = Path(args.result)
     out = Path(args.out) if args.out else None
+    patient = patient_from_args(args)
+    if path.is_file() and path.name.endswith("_sit.json"):
+        from pipelines.sit_report import write_sit_report_from_file
+
+        paths = write_sit_report_from_file(path, out or path.parent, patient=patient)
+        print(f"{path.name[: -len('_sit.json')]}: {paths['pdf']}, {paths['html']}")
+        return 0
+    if path.is_file() and path.name.endswith("_multinight.json"):
+        from pipelines.accel_report import write_multinight_report_from_file
+
+        paths = write_multinight_report_from_file(path, out or path.parent, patient=patient)
+        print(f"{path.name[: -len('_multinight.json')]}: {paths['pdf']}, {paths['html']}")
+        return 0
     if path.is_file():
         result = PLMResult.from_dir(path)
-        paths = write_reports(result, out or path.parent)
+        paths = write_reports(result, out or path.parent, patient=patient)
         print(f"{result.stem}: {paths['pdf']}, {paths['html']}")
         return 0
     if not path.is_dir():
         raise InputError("no such result folder or summary file", source=str(path))
-    return _report_dir(path, out)
+    return _report_dir(path, out, patient)
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -698,11 +703,15 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         "report",
         help="PDF/HTML reports of scored nights (a batch folder or one night's folder)",
         description="Write <stem>_report.pdf and <stem>_report.html for every result in "
-        "RESULT (a batch output folder, a folder of results, or a *_summary.json); for a "
-        "batch folder also cohort_report.html/.pdf.",
+        "RESULT (a batch output folder, a folder of results, or a *_summary.json): the PSG, "
+        "SIT / m-SIT or accelerometry page by the result's kind; for a batch folder also "
+        "cohort_report.html/.pdf.",
     )
-    p.add_argument("result", help="batch output folder, result folder or *_summary.json")
-    p.add_argument("--out", default=None, help="output folder (default: next to the results)")
+    p.add_argument(
+        "result",
+        help="batch output folder, result folder, *_summary.json, *_sit.json or *_multinight.json",
+    )
+    add_output_args(p, out_required=False, stem=False, report=False, patient=True)
     p.set_defaults(handler=_cmd_report)
 
     p = sub.add_parser(

@@ -165,33 +165,39 @@ def _find_table(result: Any) -> pd.DataFrame | None:
     return None
 
 
-def report_section(result: Any) -> str:
-    """The report's side-by-side table of rule sets as HTML ('' when there is none).
+def report_section(result: Any, report: Any) -> None:
+    """Add the side-by-side table of rule sets to a night's report (a report hook).
 
     The table comes from ``result.tables["rules_comparison"]`` (a multi-profile run) or
-    from ``<stem>_rules_comparison.tsv`` in the result's folder or the one above it.
+    from ``<stem>_rules_comparison.tsv`` in the result's folder or the one above it;
+    nothing is added without one.  Registered in :data:`pipelines.report.SECTION_HOOKS`.
     """
-    from pipelines import page
+    from pipelines.layout import Section, Table, insert_section
 
     table = _find_table(result)
     if table is None or not len(table):
-        return ""
+        return
     sets = [c for c in table.columns if c not in ("metric", "label", "unit")]
-    body = []
+    rows, differs = [], []
     for _, row in table.iterrows():
         unit = str(row["unit"]) if pd.notna(row["unit"]) else ""
         label = str(row["label"]) + (f" ({unit})" if unit else "")
         rule = str(row["metric"]).startswith("rule:")
         values = [_fmt(None if pd.isna(row[c]) else row[c], "rule" if rule else unit) for c in sets]
-        differs = len(set(values)) > 1
-        cells = [page.td(label), *(page.td(v, "num") for v in values)]
-        body.append(page.tr(cells, "differs" if differs else None))
-    html = page.table(["Metric", *sets], body)
-    return (
-        "<h2>Rule sets side by side</h2>\n<p>The same detected movements scored under each "
-        f"rule set (detection: {page.escape(sets[0])}); rows that differ are "
-        f"highlighted.</p>\n<style>tr.differs td{{background:#fff1b8}}</style>\n{html}"
+        rows.append([label, *values])
+        differs.append(len(set(values)) > 1)
+    section = Section(
+        key="rules_comparison",
+        title="Rule sets side by side",
+        table=Table(
+            ["Metric", *sets], rows, highlight=differs, numeric=[False] + [True] * len(sets)
+        ),
+        note=(
+            f"The same detected movements scored under each rule set (detection: {sets[0]}); "
+            "rows that differ are highlighted."
+        ),
     )
+    insert_section(report, section, after="indices")
 
 
 def cmd_score_rules(args: argparse.Namespace, header: Any = None) -> int:

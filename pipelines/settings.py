@@ -20,9 +20,16 @@ from typing import Any
 __all__ = [
     "AGE_GROUPS",
     "DEFAULT_RULES",
+    "SHARED_OPTIONS",
     "ScoringSettings",
+    "add_annotations_arg",
+    "add_lights_args",
+    "add_log_args",
+    "add_output_args",
     "add_overrides_arg",
     "add_scoring_args",
+    "lights_from_args",
+    "say",
     "settings_from_args",
 ]
 
@@ -215,3 +222,180 @@ def settings_from_args(args: argparse.Namespace) -> ScoringSettings:
         allow_poor_signal=bool(getattr(args, "allow_poor_signal", False)),
         annotation_format=getattr(args, "annotation_format", None),
     )
+
+
+# ---------------------------------------------------------------------------------------
+# options every command shares: one name per concept, declared here once
+# ---------------------------------------------------------------------------------------
+
+#: Concept -> the one option name every command uses for it (checked by the CLI tests).
+SHARED_OPTIONS: dict[str, str] = {
+    "output folder": "--out",
+    "output file stem": "--stem",
+    "write the report": "--report",
+    "annotation / hypnogram files": "--annotations",
+    "lights off": "--lights-off",
+    "lights on": "--lights-on",
+    "rule profile": "--rules",
+    "rule override": "--set",
+    "age group": "--age-group",
+    "patient fields": "--patient",
+    "leave patient fields out": "--anonymize",
+    "more log output": "--verbose",
+    "errors only": "--quiet",
+}
+
+TIME_HELP = "seconds from the recording start, or clock time HH:MM[:SS]"
+
+
+class _DeprecatedAlias(argparse.Action):
+    """A former option name: still accepted, hidden from --help, warns once."""
+
+    def __init__(self, *args: Any, new: str = "", **kwargs: Any) -> None:
+        self.new = new
+        super().__init__(*args, **kwargs)
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
+        import logging
+
+        logging.getLogger("plm").warning("%s is deprecated; use %s", option, self.new)
+        setattr(namespace, self.dest, values)
+
+
+def add_log_args(p: argparse.ArgumentParser, *, top: bool = False) -> None:
+    """Add ``-v/--verbose`` and ``-q/--quiet`` (on the main parser and every sub-command).
+
+    On sub-commands the defaults are suppressed, so ``plm -v score ...`` and
+    ``plm score ... -v`` both work.
+    """
+    default_v: Any = 0 if top else argparse.SUPPRESS
+    default_q: Any = False if top else argparse.SUPPRESS
+    p.add_argument(
+        "-v", "--verbose", action="count", default=default_v,
+        help="more log output (-vv: debug)",
+    )  # fmt: skip
+    p.add_argument(
+        "-q", "--quiet", action="store_true", default=default_q,
+        help="print errors only (no result lines, warnings or progress)",
+    )  # fmt: skip
+
+
+def add_output_args(
+    p: argparse.ArgumentParser,
+    *,
+    out_required: bool = True,
+    stem: bool = True,
+    report: bool = True,
+    patient: bool | None = None,
+) -> None:
+    """Add ``--out``, ``--stem``, ``--report`` and the report's patient options.
+
+    Parameters
+    ----------
+    p : ArgumentParser
+        The sub-command's parser.
+    out_required : bool
+        ``--out`` must be given (else it defaults to next to the inputs).
+    stem, report : bool
+        Add ``--stem`` and ``--report``.
+    patient : bool, optional
+        Add ``--patient`` and ``--anonymize`` (default: with ``--report``).
+    """
+    p.add_argument(
+        "--out",
+        required=out_required,
+        default=None,
+        help="output folder" + ("" if out_required else " (default: next to the inputs)"),
+    )
+    if stem:
+        p.add_argument(
+            "--stem", default=None, help="output file-name stem (default: the input file's name)"
+        )
+    if report:
+        p.add_argument("--report", action="store_true", help="also write the PDF and HTML report")
+    if patient if patient is not None else report:
+        p.add_argument(
+            "--patient",
+            action="append",
+            default=[],
+            metavar="JSON|KEY=VALUE",
+            help="patient/study fields of the report, as a JSON object or file, or "
+            "KEY=VALUE (repeatable; keys: id, name, sex, birthdate, age, study, "
+            "referrer, scorer, review); default: the EDF+ header",
+        )
+        p.add_argument(
+            "--anonymize",
+            action="store_true",
+            help="leave every patient field out of the report (also those of the header)",
+        )
+
+
+def add_annotations_arg(
+    p: argparse.ArgumentParser,
+    help: str,
+    *,
+    dest: str = "annotations",
+    nargs: str | None = "+",
+    deprecated: tuple[str, ...] = (),
+) -> None:
+    """Add ``--annotations`` (and hidden, deprecated former names of the same option)."""
+    p.add_argument("--annotations", dest=dest, nargs=nargs, default=None, help=help)
+    for old in deprecated:
+        p.add_argument(
+            old, dest=dest, nargs=nargs, default=None, action=_DeprecatedAlias,
+            new="--annotations", help=argparse.SUPPRESS,
+        )  # fmt: skip
+
+
+def add_lights_args(p: argparse.ArgumentParser) -> None:
+    """Add ``--lights-off`` and ``--lights-on`` (seconds or clock time)."""
+    p.add_argument("--lights-off", default=None, metavar="TIME", help=f"lights off: {TIME_HELP}")
+    p.add_argument("--lights-on", default=None, metavar="TIME", help=f"lights on: {TIME_HELP}")
+
+
+def lights_from_args(
+    args: argparse.Namespace, start: Any = None, source: str = ""
+) -> tuple[float | None, float | None]:
+    """``--lights-off`` / ``--lights-on`` in s from the recording start.
+
+    Parameters
+    ----------
+    args : Namespace
+        The parsed command line.
+    start : datetime or callable, optional
+        The recording start (for clock times), or a function returning it (called only
+        when a clock time is given).
+    source : str
+        The recording, for messages.
+
+    Raises
+    ------
+    InputError
+        Unparseable times, or a clock time without a recording start.
+    """
+    from plm.sit import parse_start
+
+    out: list[float | None] = []
+    clock = False
+    for name in ("lights_off", "lights_on"):
+        value = getattr(args, name, None)
+        if value is None:
+            out.append(None)
+            continue
+        text = str(value).strip()
+        clock = clock or ":" in text
+        if ":" in text and callable(start):
+            start = start()
+        out.append(parse_start(text, None if callable(start) else start, source))
+    off, on = out
+    if clock and off is not None and on is not None and on <= off:
+        on += 86400.0  # a clock time is the first at or after the start: the next day
+    return off, on
+
+
+def say(args: argparse.Namespace, text: str, *, err: bool = False) -> None:
+    """Print a result line (stdout) or a warning (stderr) unless ``--quiet``."""
+    import sys
+
+    if not getattr(args, "quiet", False):
+        print(text, file=sys.stderr if err else sys.stdout)

@@ -37,6 +37,11 @@ __all__ = [
 ]
 
 
+def __dir__() -> list[str]:
+    """The public names, including those loaded lazily (``score``, ``score_events``)."""
+    return sorted(set(globals()) | set(__all__))
+
+
 def __getattr__(name: str) -> Any:
     # Lazy: importing plm stays cheap (no scipy/matplotlib) until scoring is asked for.
     if name in ("score", "score_events"):

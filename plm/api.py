@@ -149,6 +149,31 @@ def _as_intervals(table: pd.DataFrame | None, extra: tuple[str, ...], what: str)
     return out
 
 
+def _is_event_table(table: pd.DataFrame) -> bool:
+    """Whether a table has the columns of an event file (a label, no ``side``)."""
+    from plm.io.formats.tsv import LABEL_COLUMNS
+
+    low = {str(c).strip().lower() for c in table.columns}
+    return "side" not in low and bool(low & {*LABEL_COLUMNS, "stage"})
+
+
+def _events_from_table(table: pd.DataFrame, recording_duration_s: float | None) -> NightEvents:
+    """Read an event table with the columns of an event file as that file would be.
+
+    Columns as in TSV/BIDS event files: ``onset``, ``duration``, ``description`` or
+    ``trial_type``...
+
+    The table goes through the file reader (:func:`plm.io.formats.tsv.read_tsv`) and the
+    label mapping, so a DataFrame and the file it came from score the same.
+    """
+    from plm.io.annotations import _events_from_frames
+    from plm.io.formats.tsv import read_tsv
+
+    source = "<DataFrame>"
+    frame = read_tsv(source, text=table.to_csv(sep="\t", index=False))
+    return _events_from_frames([frame], [Path(source)], None, recording_duration_s, None, None)
+
+
 def score_events(
     movements: pd.DataFrame | NightEvents | PathLike | Sequence[PathLike],
     hypnogram: Any = None,
@@ -170,10 +195,12 @@ def score_events(
     Parameters
     ----------
     movements : DataFrame, NightEvents, path or list of paths
-        Monolateral leg movements (``onset``, ``duration`` in s, ``side`` left/right), a
-        prepared :class:`~plm.events.NightEvents`, or event file(s) (TSV/CSV/BIDS, EDF+
-        annotations, vendor exports) holding movements and optionally stages,
-        respiratory events, arousals and lights.
+        Monolateral leg movements (``onset``, ``duration`` in s, ``side`` left/right); an
+        event table with the columns of an event file (``onset``, ``duration``,
+        ``description`` or ``trial_type``: e.g. ``pd.read_csv`` of a TSV file), read
+        as the file would be; a prepared :class:`~plm.events.NightEvents`; or event
+        file(s) (TSV/CSV/BIDS, EDF+ annotations, vendor exports) holding movements and
+        optionally stages, respiratory events, arousals and lights.
     hypnogram : Hypnogram, yasa.Hypnogram, sequence of str or int, DataFrame, path or None
         Sleep stages (30-s epochs by default; see :func:`as_hypnogram`, e.g. YASA's
         ``Hypnogram`` or its per-epoch integer array); overrides stages found in
@@ -215,6 +242,9 @@ def score_events(
     """
     if isinstance(movements, NightEvents):
         events = movements
+    elif isinstance(movements, pd.DataFrame) and _is_event_table(movements):
+        events = _events_from_table(movements, recording_duration_s)
+        stem = stem or "night"
     elif isinstance(movements, pd.DataFrame):
         events = NightEvents(movements=movements.copy())
         stem = stem or "night"

@@ -181,8 +181,9 @@ _k("unscorable_h", "h", "Unscorable leg EMG", "unscorable leg-EMG time inside th
    "window", "plmkit", "§10.3", kinds=_SUM_COHORT)  # fmt: skip
 _k("unscored_h", "h", "Unscored epochs", "time in epochs without a stage (in no "
    "denominator); null without a hypnogram", "WASM 2016", "§10.2")  # fmt: skip
-_k("tst_h", "h", "Total sleep time", "N1+N2+N3+R epoch time in the scorable window",
-   "WASM 2016", "§10.2", kinds=_SUM_COHORT)  # fmt: skip
+_k("tst_h", "h", "Analysed sleep time", "N1+N2+N3+R epoch time in the scorable window: "
+   "the denominator of every sleep index (tst_hypnogram_min minus gaps and unscorable "
+   "leg EMG)", "WASM 2016", "§10.2", kinds=_SUM_COHORT)  # fmt: skip
 _k("wake_h", "h", "Wake time (analysis window)", "W epoch time in the scorable window",
    "WASM 2016", "§10.2")  # fmt: skip
 for _st in ("N1", "N2", "N3", "R"):
@@ -190,6 +191,47 @@ for _st in ("N1", "N2", "N3", "R"):
        "WASM 2016", "§10.2")  # fmt: skip
 _k("nrem_h", "h", "NREM time", "N1+N2+N3 epoch time in the scorable window", "WASM 2016",
    "§10.2")  # fmt: skip
+
+# sleep architecture, from the hypnogram alone (§10.6, §10.7)
+_ARCH = (
+    ("lights_off_s", "s", "Lights off", "analysis window start (lights off, else the "
+     "recording start), s from the recording start", "WASM 2016", "§10.1"),
+    ("lights_on_s", "s", "Lights on", "analysis window end (lights on, else the recording "
+     "end), s from the recording start", "WASM 2016", "§10.1"),
+    ("tib_min", "min", "Time in bed", "lights off to lights on; null without a hypnogram",
+     "AASM", "§10.6"),
+    ("tst_hypnogram_min", "min", "Total sleep time (hypnogram)", "N1+N2+N3+R epoch time "
+     "between lights off and on, gaps included; null without a hypnogram", "AASM", "§10.6"),
+    ("sleep_latency_min", "min", "Sleep latency", "lights off to the first epoch of sleep; "
+     "null without sleep", "AASM", "§10.6"),
+    ("rem_latency_min", "min", "REM latency", "sleep onset to the first R epoch; null "
+     "without R", "AASM", "§10.6"),
+    ("spt_min", "min", "Sleep period time", "sleep onset to the end of the last sleep "
+     "epoch", "AASM", "§10.6"),
+    ("waso_min", "min", "Wake after sleep onset", "W epoch time within the sleep period",
+     "AASM", "§10.6"),
+    ("sleep_efficiency_pct", "%", "Sleep efficiency", "100 x tst_hypnogram_min / tib_min",
+     "AASM", "§10.6"),
+    ("n1_min", "min", "N1", "N1 epoch time between lights off and on", "AASM", "§10.6"),
+    ("n2_min", "min", "N2", "N2 epoch time between lights off and on", "AASM", "§10.6"),
+    ("n3_min", "min", "N3", "N3 epoch time between lights off and on", "AASM", "§10.6"),
+    ("r_min", "min", "R", "R epoch time between lights off and on", "AASM", "§10.6"),
+    ("n1_pct", "%", "N1 share of TST", "100 x n1_min / tst_hypnogram_min", "AASM", "§10.6"),
+    ("n2_pct", "%", "N2 share of TST", "100 x n2_min / tst_hypnogram_min", "AASM", "§10.6"),
+    ("n3_pct", "%", "N3 share of TST", "100 x n3_min / tst_hypnogram_min", "AASM", "§10.6"),
+    ("r_pct", "%", "R share of TST", "100 x r_min / tst_hypnogram_min", "AASM", "§10.6"),
+    ("n_arousals", "", "Arousals in sleep", "count: arousals with onset in sleep between "
+     "lights off and on; null when the input has no arousals", "AASM", "§10.7"),
+    ("arousal_index", "/h", "Arousal index", "n_arousals per hour of tst_hypnogram_min; "
+     "null when the input has no arousals", "AASM", "§10.7"),
+    ("n_apneas_hypopneas", "", "Apneas + hypopneas in sleep", "count: respiratory events "
+     "with onset in sleep between lights off and on; null when the input has none", "AASM",
+     "§10.7"),
+    ("ahi", "/h", "Apnea-hypopnea index (AHI)", "n_apneas_hypopneas per hour of "
+     "tst_hypnogram_min; null when the input has no respiratory events", "AASM", "§10.7"),
+)  # fmt: skip
+for _name, _unit, _label, _desc, _std, _sec in _ARCH:
+    _k(_name, _unit, _label, _desc, _std, _sec)
 
 # counts (§11.1)
 _COUNTS = (
@@ -387,9 +429,6 @@ _ACCEL_KEYS = (
     ("tib_scorable_h", "h", "Scorable time in bed", "time in bed minus gaps", "§15.2"),
     ("tib_source", "", "Time-in-bed source", "text: given, diary, annotations, detected or "
      "window", "§15.2"),
-    ("lights_off_s", "s", "Lights off", "time in bed start, s from the recording start",
-     "§15.2"),
-    ("lights_on_s", "s", "Lights on", "time in bed end, s from the recording start", "§15.2"),
     ("lights_off_clock", "", "Lights off (clock)", "text: ISO clock time of lights off",
      "§15.2"),
     ("lights_on_clock", "", "Lights on (clock)", "text: ISO clock time of lights on", "§15.2"),

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from plm.architecture import sleep_architecture
 from plm.engine import EPS_S, EngineOutput, union_intervals
 from plm.events import SLEEP_STAGES, NightEvents
 from plm.rules import RuleProfile
@@ -310,6 +311,9 @@ def compute_summary(
     s["age_group"] = age_group
     s["plmd_cutoff_per_h"] = cutoff
     s["plmd_flag"] = (s["plms_index"] > cutoff) if s["plms_index"] is not None else None
+
+    # sleep architecture from the hypnogram alone (docs/scoring.md §10.6-§10.7)
+    s.update(sleep_architecture(hyp, engine.window, events.arousals, events.respiratory))
     return s
 
 

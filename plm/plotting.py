@@ -415,13 +415,16 @@ def plot_imi_histograms(
                 ax.axvline(x, color=COLORS["cutoff"], linestyle="--", linewidth=1)
         ax.set_ylabel("IMIs (count)")
         ax.yaxis.get_major_locator().set_params(integer=True)
-    ax_lin.set_xlabel("IMI (s), 2-s bins")
+    ax_lin.set_xlabel(f"IMI (s), 2-s bins; {lo:g}-{hi:g} s dashed")
     ax_ln.set_xlabel("ln(IMI / 1 s), 0.1 bins")
     top = ax_ln.secondary_xaxis("top", functions=(np.exp, lambda s: np.log(np.maximum(s, 1e-9))))
     top.set_ticks([2, 5, 10, 20, 50, 90], [f"{v} s" for v in (2, 5, 10, 20, 50, 90)])
     top.tick_params(labelsize="x-small", pad=1)
-    ax_lin.set_title(f"IMI, window {lo:g}-{hi:g} s dashed", fontsize="medium", pad=12)
-    ax_ln.set_title("ln IMI", fontsize="medium", pad=12)
+    where = "CLMs in sleep" if summary.get("hypnogram", True) else "CLMs, whole window"
+    n = summary.get("n_imi")
+    count = f", n = {n}" if n is not None else ""
+    ax_lin.set_title(f"IMIs, {where}{count}", fontsize="medium", pad=12)
+    ax_ln.set_title("ln IMI, the same IMIs", fontsize="medium", pad=12)
     return ax_lin, ax_ln
 
 
@@ -475,21 +478,24 @@ def plot_stage_indices(summary: dict[str, Any], ax: Any = None) -> Any:
             color="#555555" if v is None else "#000000",
         )
     cutoff = summary.get("plmd_cutoff_per_h")
-    if cutoff:
-        ax.axhline(cutoff, color=COLORS["cutoff"], linestyle=":", linewidth=1.2)
+    wake = labels.index("Wake")
+    if cutoff:  # the PLMS cut-off spans the sleep bars only, its label inside the axes
+        ax.hlines(cutoff, -0.45, wake - 0.55, color=COLORS["cutoff"], linestyle=":",
+                  linewidth=1.2)  # fmt: skip
         ax.text(
-            1.0,
-            cutoff,
-            f" cut-off\n {cutoff:g}/h",
-            transform=ax.get_yaxis_transform(),
+            -0.45,
+            cutoff + top * 0.015,
+            f"PLMS cut-off {cutoff:g}/h",
             ha="left",
-            va="center",
+            va="bottom",
             fontsize="x-small",
             color=COLORS["cutoff"],
         )
+    ax.axvline(wake - 0.5, color="#BBBBBB", linewidth=0.6)
     ax.set_xticks(x, labels, fontsize="small")
-    ax.set_ylim(0, top * 1.18)
-    ax.set_ylabel("PLM per hour")
+    ax.set_ylim(0, top * 1.22)
+    ax.set_xlim(-0.6, len(labels) - 0.4)
+    ax.set_ylabel("PLM per hour of the stage")
     ax.set_title("PLM index by stage (PLMS) and in wake (PLMW)", fontsize="medium")
     return ax
 

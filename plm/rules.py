@@ -17,7 +17,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["RuleProfile", "PROFILES", "get_rules", "parse_overrides"]
+__all__ = ["RuleProfile", "PROFILES", "FIELDS", "get_rules", "parse_overrides", "profile_table"]
 
 
 @dataclass(frozen=True)
@@ -180,6 +180,106 @@ PROFILES: dict[str, RuleProfile] = {
     "aasm2012": _AASM2012,
     "aasm2007": _AASM2007,
 }
+
+
+#: Every field of :class:`RuleProfile`, declared once: (unit, meaning, docs/scoring.md
+#: section).  ``plm rules NAME`` prints them as a table (:func:`profile_table`).
+FIELDS: dict[str, tuple[str, str, str]] = {
+    "name": ("", "profile name (+custom when a field is overridden)", "§1.1"),
+    "highpass_hz": ("Hz", "band-pass lower edge", "§2.1"),
+    "lowpass_hz": ("Hz", "band-pass upper edge (capped by lowpass_max_fraction x fs)", "§2.1"),
+    "lowpass_max_fraction": ("", "highest low-pass edge as a fraction of the sampling rate",
+                             "§2.1"),
+    "filter_order": ("", "Butterworth order of each of the high- and low-pass", "§2.1"),
+    "notch": ("", "mains notch: auto, off, 50 or 60 Hz", "§2.2"),
+    "ecg_suppression": ("", "remove ECG artefact when an ECG channel is found", "§2.3"),
+    "baseline_smooth_s": ("s", "moving window of the noise envelope", "§3.1"),
+    "baseline_max_s": ("s", "look-back maximum of the envelope", "§3.1"),
+    "baseline_min_s": ("s", "look-back minimum: the resting level", "§3.1"),
+    "onset_above_baseline_uv": ("µV", "LM onset: EMG this far above the resting level",
+                                "§3.2"),
+    "offset_above_baseline_uv": ("µV", "LM end: EMG back below the resting level plus this",
+                                 "§3.2"),
+    "offset_quiet_s": ("s", "how long the EMG must stay below the end threshold", "§3.2"),
+    "unscorable_baseline_uv": ("µV", "resting level above which leg EMG is unscorable",
+                               "§3.6"),
+    "envelope_s": ("s", "moving mean of the rectified EMG compared with the thresholds",
+                   "§2.4"),
+    "unscorable_min_s": ("s", "raised EMG longer than this is noise, not LMs", "§3.6"),
+    "unscorable_merge_gap_s": ("s", "unscorable stretches closer than this merge", "§3.6"),
+    "elevated_floor_uv": ("µV", "resting floor above which a stretch gets its own baseline",
+                          "§3.1"),
+    "morphology_rule": ("", "WASM computer rule on the shape of the burst", "§3.4"),
+    "morphology_window_s": ("s", "running-median window of the morphology rule", "§3.4"),
+    "min_amplitude_rule": ("", "AASM 2007: peak at least rest + 8 µV", "§3.5"),
+    "min_resolution_uv": ("µV", "coarsest ADC step that resolves the 2 µV rule", "§3.2"),
+    "sustained_onset_s": ("s", "an LM's mean rectified EMG over this must pass the onset "
+                          "threshold somewhere (0 = off)", "§3.7"),
+    "motion_rule": ("", "reject electrode-motion transients: no broadband EMG in the high band",
+                    "§3.7"),
+    "motion_highpass_hz": ("Hz", "lower edge of the high band EMG reaches and motion does not",
+                           "§3.7"),
+    "motion_window_s": ("s", "running-median window of the high band", "§3.7"),
+    "motion_above_uv": ("µV", "high band must exceed its rest by this somewhere in the LM",
+                        "§3.7"),
+    "motion_context_s": ("s", "high-band rest: median over this before and after", "§3.7"),
+    "flat_min_s": ("s", "identical raw samples this long: flat lead, unscorable (0 = off)",
+                   "§3.7"),
+    "flat_margin_s": ("s", "flat stretches widened by this on both sides", "§3.7"),
+    "leadoff_std_uv": ("µV", "raw SD over 1 s above this: lead off, unscorable (0 = off)",
+                       "§3.7"),
+    "leadoff_margin_s": ("s", "lead-off stretches widened by this", "§3.7"),
+    "lm_min_s": ("s", "shortest LM", "§3.3"),
+    "same_leg_merge_gap_s": ("s", "same-leg bursts closer than this are one LM", "§3.3"),
+    "lm_max_s": ("s", "longest monolateral candidate LM", "§4.3"),
+    "long_lm_action": ("", "longer LMs: noncandidate (break series) or discard", "§4.3"),
+    "bilateral_rule": ("", "how two legs' LMs combine: overlap_gap or onset_difference",
+                       "§4"),
+    "bilateral_gap_s": ("s", "WASM: overlap or next onset within this of the end", "§4.1"),
+    "bilateral_onset_difference_s": ("s", "AASM: onsets closer than this are one LM", "§4.2"),
+    "bilateral_max_s": ("s", "longest bilateral candidate LM", "§4.1"),
+    "bilateral_max_components": ("", "most monolateral LMs in one bilateral LM", "§4.1"),
+    "imi_min_s": ("s", "shortest IMI of a periodic series (inclusive)", "§6"),
+    "imi_max_s": ("s", "longest IMI of a periodic series (inclusive)", "§6"),
+    "min_series_length": ("", "fewest CLMs in a periodic series", "§6"),
+    "short_imi_action": ("", "an IMI below the minimum: break the run or skip the LM", "§6.3"),
+    "short_imi_clm_may_start_series": ("", "a CLM after a short IMI may open a run", "§6.2"),
+    "noncandidate_breaks_series": ("", "a non-candidate LM ends a run", "§6.1"),
+    "respiratory_rule": ("", "flag_window_at_end (WASM CLMr), exclude_around_event (AASM) "
+                         "or none", "§7"),
+    "respiratory_before_end_s": ("s", "CLMr window start before the event end", "§7.2"),
+    "respiratory_after_end_s": ("s", "CLMr window end after the event end", "§7.2"),
+    "respiratory_margin_s": ("s", "AASM: LMs this close to an event are not scored", "§7.3"),
+    "arousal_gap_s": ("s", "LM and arousal overlapping or closer than this are associated",
+                      "§8"),
+    "ferri_imi_min_s": ("s", "Ferri index: IMI above this (exclusive)", "§12.2"),
+    "ferri_imi_max_s": ("s", "Ferri index: IMI up to this (inclusive)", "§12.2"),
+    "ferri_min_run_imis": ("", "Ferri index: fewest consecutive IMIs of a run", "§12.2"),
+    "plmd_cutoff_adult_per_h": ("/h", "PLMS index above which an adult is flagged", "§13"),
+    "plmd_cutoff_child_per_h": ("/h", "PLMS index above which a child is flagged", "§13"),
+    "reference": ("", "the publication the profile follows", "§1.1"),
+}  # fmt: skip
+
+
+def profile_table(profile: RuleProfile) -> list[dict[str, Any]]:
+    """Every field of a profile as rows: field, value, unit, meaning, source.
+
+    ``source`` is the section of docs/scoring.md stating the rule, with ``override``
+    and the standard value when the field differs from the profile it was built from.
+    """
+    base = PROFILES.get(profile.name.split("+")[0])
+    rows = []
+    for f in dataclasses.fields(profile):
+        unit, meaning, section = FIELDS[f.name]
+        value = getattr(profile, f.name)
+        source = f"docs/scoring.md {section}"
+        std = getattr(base, f.name) if base is not None else value
+        if f.name != "name" and std != value:
+            source += f"; override (standard {std})"
+        rows.append(
+            {"field": f.name, "value": value, "unit": unit, "meaning": meaning, "source": source}
+        )
+    return rows
 
 
 def _coerce(name: str, text: str, current: Any) -> Any:

@@ -60,6 +60,7 @@ from scipy import ndimage
 from scipy import signal as sps
 
 from plm.events import InputError
+from plm.io.channels import ECG_MIN_FS_HZ
 from plm.rules import RuleProfile
 
 __all__ = [
@@ -86,8 +87,6 @@ NOTCH_Q = 30.0
 MAINS_MIN_RATIO = 10.0
 #: ECG template: half-width of the peak-locked window (s), MATPLM ±0.1 s (docs/scoring.md §2.3).
 ECG_HALF_WINDOW_S = 0.1
-#: Lowest ECG sampling rate R peaks are looked for at (Hz): the QRS lasts ~0.1 s.
-ECG_MIN_FS_HZ = 64.0
 #: ECG template: block length over which one template is averaged (s).
 ECG_BLOCK_S = 300.0
 

@@ -108,7 +108,7 @@ def test_unknown_set_parameter_is_a_usage_error(tmp_path, capsys):
 
 
 def test_rules_command_prints_profile(capsys):
-    assert main(["rules", "aasm2007"]) == 0
+    assert main(["rules", "aasm2007", "--json"]) == 0
     profile = json.loads(capsys.readouterr().out)
     assert profile["imi_min_s"] == 5.0 and profile["min_amplitude_rule"] is True
 

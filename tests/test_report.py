@@ -13,6 +13,7 @@ import pytest
 import plm
 from pipelines import cohort_report, figures, report
 from pipelines.cli import main
+from pipelines.layout import render_pdf
 from plm.results import PLMResult
 
 DURATION_S = 2400
@@ -60,7 +61,7 @@ def test_write_reports_with_emg_windows(scored, recording, tmp_path):
     _check_pdf(paths["pdf"])
     text = _check_html(paths["html"])
     assert "Example EMG windows" in text and "EMG windows omitted" not in text
-    assert text.count("data:image/png;base64,") == 4  # night, IMI, stages, EMG
+    assert text.count("data:image/png;base64,") == 4  # night, IMI, stages, EMG (no ECG)
     assert "PLMS index" in text and "wasm2016" in text
     windows, note = report.emg_windows(scored, recording)
     assert note == "" and len(windows) == 3
@@ -92,7 +93,7 @@ def test_report_without_signals_has_a_note(tmp_path):
     assert "class='exceeded'" in text  # 4 PLMs in 5 min of sleep: above 15/h
 
 
-def test_metric_rows_highlight_and_settings():
+def test_index_rows_highlight_and_settings():
     s = {
         "plms_index": 20.0,
         "plmd_flag": True,
@@ -101,13 +102,15 @@ def test_metric_rows_highlight_and_settings():
         "tst_h": 7.0,
         "rules": {"name": "wasm2016"},
     }
-    rows = {r.label: r for r in report.metric_rows(s)}
-    assert rows["PLMS index"].exceeded and rows["PLMS index"].cutoff == "> 15/h (adult)"
-    assert rows["PLMS index"].value == "20.0/h"
-    assert rows["PLMW index"].value == "n/a"
+    table = report.index_rows(s)
+    rows = {r[0]: (r, hi) for r, hi in zip(table.rows, table.highlight, strict=True)}
+    (row, high) = rows["PLMS index"]
+    assert high and row[3] == "> 15/h (adult)" and row[1] == "20.0/h"
+    assert row[2] == "per hour of analysed sleep (7:00 (420.0 min))"  # the denominator named
+    assert rows["PLMW index"][0][1] == "n/a"
     s.update(plms_index=4.0, plmd_flag=False, plmd_cutoff_per_h=5.0, age_group="child")
-    rows = {r.label: r for r in report.metric_rows(s)}
-    assert not rows["PLMS index"].exceeded and rows["PLMS index"].cutoff == "> 5/h (child)"
+    table = report.index_rows(s)
+    assert table.rows[0][3] == "> 5/h (child)" and not table.highlight[0]
     lines = report.settings_lines({"rules": plm.get_rules("aasm2012", imi_max_s=60).to_dict()})
     assert lines[0].startswith("Rule profile: aasm2012+custom")
     assert "imi_max_s = 60 (standard 90)" in lines[1]
@@ -183,18 +186,23 @@ def test_figures_render_without_pyplot(scored, recording):
         figures.emg_figure(windows, scored.summary["rules"]),
     ):
         assert figures.figure_png(fig).startswith(b"\x89PNG")
-    page = figures.report_page(
-        title="t",
-        subtitle="s",
-        night=night,
-        summary=scored.summary,
-        metrics=report.metric_rows(scored.summary),
-        settings=["a"],
-        warnings=[],
-        windows=windows,
-    )
-    assert page.get_size_inches() == pytest.approx(figures.A4_PORTRAIT_IN)
-    assert figures.figure_pdf(page).startswith(b"%PDF")
+    rep = report.psg_report(scored, windows=windows)
+    assert render_pdf(rep).startswith(b"%PDF")
+
+
+def test_emg_panels_share_one_scale_that_clips_nothing(scored, recording):
+    windows, _ = report.emg_windows(scored, recording)
+    top = figures.emg_ylim_uv(windows)
+    peak = max(float(tr.rect_uv.max()) for w in windows for tr in w.traces)
+    assert top >= peak
+    fig = figures.emg_figure(windows, scored.summary["rules"])
+    limits = {ax.get_ylim() for ax in fig.axes if ax.axison}
+    assert len(limits) == 1  # both legs, every window
+    onsets = scored.candidates["onset"].to_numpy(float)
+    for w in windows:  # the time shown is an LM's onset, not the window's start
+        if w.title.startswith("LM onset"):
+            shown = w.title.split()[2]
+            assert any(figures.clock_text(scored.start, float(o)) == shown for o in onsets)
 
 
 def test_plotting_never_touches_pyplot(tmp_path):
@@ -214,4 +222,4 @@ def test_read_result_keeps_report_inputs(scored, tmp_path):
     scored.to_dir(tmp_path)
     back = PLMResult.from_dir(tmp_path)
     assert report._night(back)["hypnogram"] is not None
-    assert report.metric_rows(back.summary) == report.metric_rows(scored.summary)
+    assert report.index_rows(back.summary) == report.index_rows(scored.summary)

@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 
 #: Below this sampling rate a "leg" channel is not EMG (e.g. a piezo leg lead), Hz.
 EMG_MIN_FS_HZ = 100.0
+#: Below this sampling rate an "ECG" channel cannot give R peaks (suppression is off), Hz.
+ECG_MIN_FS_HZ = 64.0
 #: AASM/WASM minimum sampling rate for leg EMG, Hz.
 RECOMMENDED_FS_HZ = 200.0
 #: A signal with more than this fraction of samples at the digital limits is clipped.

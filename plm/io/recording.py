@@ -24,6 +24,7 @@ from plm.events import InputError
 from plm.io import edf
 from plm.io.annotations import MAX_RECORDING_S
 from plm.io.channels import (
+    ECG_MIN_FS_HZ,
     ChannelProblem,
     ChannelRef,
     LegChannels,
@@ -34,7 +35,6 @@ from plm.io.channels import (
     find_spo2_channel,
 )
 from plm.rules import RuleProfile, get_rules
-from plm.signal import ECG_MIN_FS_HZ
 
 __all__ = [
     "Recording",
