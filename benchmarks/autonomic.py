@@ -53,7 +53,7 @@ def run(hours: float = 8.0) -> dict[str, Any]:
     from plm import autonomic as au
     from plm.signal import detect_r_peaks
     from plm.simulate import simulate_night, write_night_edf
-    from plm.simulate.nights import _mains
+    from plm.simulate.parts import _mains
 
     night = simulate_night(
         duration_s=hours * 3600, fs_hz=200, seed=1, artifacts=True, cardio=True, ecg_fs_hz=256

@@ -15,7 +15,7 @@ import pandas as pd
 GENERATOR_VERSION = 1
 #: Default cache folder (git-ignored).
 DEFAULT_CACHE = Path(__file__).resolve().parent / ".cache"
-#: Channel labels written by :func:`plm.simulate.nights.write_night_edf`.
+#: Channel labels written by :func:`plm.simulate.write_night_edf`.
 LEFT, RIGHT, ECG = "Leg L", "Leg R", "ECG"
 
 
@@ -52,7 +52,8 @@ class NightSpec:
 
 def write_night(spec: NightSpec, path: Path) -> Path:
     """Simulate ``spec`` and write it as EDF+C at ``path`` (atomic: the writer renames)."""
-    from plm.simulate.nights import simulate_night, write_night_edf
+    from plm.simulate.nights import simulate_night
+    from plm.simulate.write import write_night_edf
 
     night = simulate_night(
         spec.hours * 3600,

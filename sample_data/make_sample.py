@@ -27,7 +27,8 @@ from pathlib import Path
 import pandas as pd
 
 from plm._util import atomic_write
-from plm.simulate.nights import SyntheticNight, simulate_night, write_night_edf, write_truth_tsv
+from plm.simulate.nights import SyntheticNight, simulate_night
+from plm.simulate.write import write_night_edf, write_truth_tsv
 
 SEED = 20261121
 DURATION_S = 60 * 60

@@ -28,7 +28,7 @@ from plm.simulate.accel import (
     simulate_accel_night,
     write_accel_edf,
 )
-from plm.simulate.nights import match_events
+from plm.simulate.match import match_events
 
 POSTURES = ("supine", "left", "right", "prone")
 ALL: dict[str, Any] = dict(

@@ -36,7 +36,9 @@ from plm.simulate.accel import (
     write_accel_edf,
 )
 from plm.simulate.cwa import write_cwa
-from plm.simulate.nights import match_events, simulate_night, write_night_edf
+from plm.simulate.match import match_events
+from plm.simulate.nights import simulate_night
+from plm.simulate.write import write_night_edf
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,8 @@ import pytest
 
 from plm.detect import detect_legs
 from plm.rules import get_rules
-from plm.simulate.nights import SIGNAL_ARTIFACTS, match_events, simulate_night
+from plm.simulate.match import match_events
+from plm.simulate.nights import SIGNAL_ARTIFACTS, simulate_night
 
 RULES = get_rules()
 NIGHTS = [(0, 500), (1, 256), (2, 200)]

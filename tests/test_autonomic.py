@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 import plm
 from plm import autonomic as au
 from plm.simulate import simulate_night
-from plm.simulate.nights import _mains
+from plm.simulate.parts import _mains
 
 
 def beat_f1(found_s: np.ndarray, truth_s: np.ndarray, tol_s: float = 0.05) -> float:

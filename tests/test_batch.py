@@ -29,7 +29,7 @@ GOOD = ["night_a", "night_b", "night_c"]
 
 def make_night(path: Path, seed: int, hypnogram: bool = True) -> None:
     """A generated night as EDF+ (legs only, with or without EDF+ annotations)."""
-    from plm.simulate import nights as synth
+    from plm import simulate as synth
 
     night = synth.simulate_night(DURATION_S, FS_HZ, seed=seed)
     if hypnogram:
@@ -520,7 +520,7 @@ def test_sleep_edf_pairing(tmp_path):
 
 def test_sleep_edf_style_pair_is_scored_with_its_hypnogram(tmp_path):
     """SC4001E0-PSG.edf (legs, no annotations) + SC4001EC-Hypnogram.edf (annotations only)."""
-    from plm.simulate import nights as synth
+    from plm import simulate as synth
 
     night = synth.simulate_night(DURATION_S, FS_HZ, seed=5)
     n = DURATION_S * FS_HZ

@@ -19,7 +19,7 @@ NAMES = ["dask_a", "dask_b", "dask_c", "dask_d"]
 
 @pytest.fixture(scope="module")
 def nights(tmp_path_factory) -> Path:
-    from plm.simulate import nights as synth
+    from plm import simulate as synth
 
     d = tmp_path_factory.mktemp("dask_nights")
     for i, name in enumerate(NAMES):

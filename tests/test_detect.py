@@ -20,7 +20,7 @@ from plm.detect import (
     resting_baseline,
 )
 from plm.rules import RuleProfile, get_rules
-from plm.simulate.nights import _bandlimited_noise
+from plm.simulate.parts import _bandlimited_noise
 
 FS = 100.0  # hand-built signals: 1 sample = 10 ms
 COLUMNS = ["onset", "duration", "peak_uv", "area_uv_s"]

@@ -1,7 +1,7 @@
 """Detection accuracy against synthetic nights with planted leg movements.
 
 Per leg, detected and planted LMs are matched one-to-one by IoU >= 0.5
-(:func:`plm.simulate.nights.match_events`).  Shortened nights (1-1.5 h) keep the run time low;
+(:func:`plm.simulate.match_events`).  Shortened nights (1-1.5 h) keep the run time low;
 the numbers for full 8-h nights are measured by hand (see the module docstring of
 ``plm.detect``/the hand-over notes).
 """
@@ -14,7 +14,8 @@ import pytest
 
 from plm.detect import detect_legs
 from plm.rules import get_rules
-from plm.simulate.nights import match_events, simulate_night, simulate_quiet_night
+from plm.simulate.match import match_events
+from plm.simulate.nights import simulate_night, simulate_quiet_night
 
 RULES = get_rules()
 

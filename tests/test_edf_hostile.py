@@ -25,7 +25,8 @@ from plm.events import InputError
 from plm.io import edf
 from plm.io.edf import SignalSpec, write_edf
 from plm.io.recording import load_recording
-from plm.simulate.nights import simulate_night, write_night_edf
+from plm.simulate.nights import simulate_night
+from plm.simulate.write import write_night_edf
 
 _WIDTHS = {
     "label": 16,

@@ -22,7 +22,7 @@ FS_HZ = 200
 
 @pytest.fixture(scope="module")
 def recording(tmp_path_factory) -> Path:
-    from plm.simulate import nights as synth
+    from plm import simulate as synth
 
     d = tmp_path_factory.mktemp("report_night")
     path = d / "rep_night.edf"

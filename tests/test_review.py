@@ -133,7 +133,7 @@ def test_edf_roundtrip_mne_and_pyedflib(result, tmp_path):
 
 def test_generated_night_review_file_lines_up_with_the_recording(tmp_path):
     mne = pytest.importorskip("mne")
-    from plm.simulate import nights as synth
+    from plm import simulate as synth
 
     night = synth.simulate_night(1800, 200, seed=11, start_datetime=datetime(2026, 3, 4, 23, 5, 7))
     rec = tmp_path / "gen.edf"

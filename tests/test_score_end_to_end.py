@@ -20,7 +20,9 @@ import pytest
 import plm
 from pipelines.cli import main
 from plm.io.edf import SignalSpec, read_header, write_edf
-from plm.simulate.nights import match_events, simulate_night, write_night_edf
+from plm.simulate.match import match_events
+from plm.simulate.nights import simulate_night
+from plm.simulate.write import write_night_edf
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data" / "night01.edf"

@@ -22,7 +22,7 @@ from plm.signal import (
     suppress_ecg,
     zero_phase,
 )
-from plm.simulate.nights import _add_qrs, _bandlimited_noise, _ecg_channel
+from plm.simulate.parts import _add_qrs, _bandlimited_noise, _ecg_channel
 
 RULES = get_rules()
 

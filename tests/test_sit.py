@@ -14,7 +14,8 @@ from plm.api import score_night
 from plm.events import Hypnogram, InputError, NightEvents
 from plm.rules import get_rules
 from plm.simulate.accel import write_accel_edf
-from plm.simulate.nights import simulate_night, simulate_quiet_night, write_night_edf
+from plm.simulate.nights import simulate_night, simulate_quiet_night
+from plm.simulate.write import write_night_edf
 from plm.sit import (
     SIT_CUTOFF_PER_H,
     parse_duration,

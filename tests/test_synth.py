@@ -9,15 +9,9 @@ import pandas as pd
 import pytest
 
 from plm.events import STAGES, Hypnogram, NightEvents
-from plm.simulate.nights import (
-    ARTIFACTS,
-    SyntheticNight,
-    match_events,
-    simulate_night,
-    simulate_quiet_night,
-    write_night_edf,
-    write_truth_tsv,
-)
+from plm.simulate.match import match_events
+from plm.simulate.nights import ARTIFACTS, SyntheticNight, simulate_night, simulate_quiet_night
+from plm.simulate.write import write_night_edf, write_truth_tsv
 
 
 @pytest.fixture(scope="module")

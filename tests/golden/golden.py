@@ -35,8 +35,8 @@ SKIP_SUFFIXES = (".html", ".pdf", ".png", ".svg")
 
 def _gen():
     """The synthetic-night generators."""
+    from plm import simulate as sim_emg
     from plm.simulate import accel as sim_accel
-    from plm.simulate import nights as sim_emg
 
     return sim_emg, sim_accel
 
