@@ -373,3 +373,13 @@ def test_events_frame_of_a_result_read_back(edf_result, tmp_path):
     assert set(ann.description) == {"PLM series"}
     assert ann.orig_time.replace(tzinfo=None) == back.start
     assert ann.orig_time - back.start.replace(tzinfo=timezone.utc) == timedelta(0)
+
+
+def test_floating_point_legs_are_not_taken_for_an_implausible_adc(legs_only):
+    """Filtered or computed float data has no ADC step (its smallest difference is rounding
+    noise): the implausible-resolution rule for EDF headers must not refuse it."""
+    rng = np.random.default_rng(0)
+    raw = _raw_array(legs_only, 1e-6)
+    raw._data += rng.normal(0.0, 1e-12, raw._data.shape)  # sub-nV float noise, no quantisation
+    res = plm.score(raw)
+    _same_movements(plm.score(_raw_array(legs_only, 1e-6)), res)

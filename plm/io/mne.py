@@ -47,7 +47,12 @@ import pandas as pd
 
 from plm._util import sha256_file
 from plm.events import InputError
-from plm.io.channels import ChannelProblem, find_ecg_channel, find_leg_channels
+from plm.io.channels import (
+    PLAUSIBLE_MIN_RESOLUTION_UV,
+    ChannelProblem,
+    find_ecg_channel,
+    find_leg_channels,
+)
 from plm.io.edf import EdfHeader, SignalHeader
 from plm.io.recording import (
     Recording,
@@ -311,7 +316,12 @@ def _with_data_ranges(header: EdfHeader, arrays: dict[int, np.ndarray]) -> EdfHe
         if sig.uv_per_unit is None or not x.size:
             continue
         lo, hi = float(np.min(x)), float(np.max(x))
-        signals[i] = replace(sig, physical_min=lo, physical_max=hi, resolution_uv=_step(x))
+        # Floating-point samples (filtered, resampled or computed data) have no ADC step:
+        # their smallest difference is rounding noise. The finest plausible step stands in,
+        # so the resolution checks (meant for an EDF header's ranges) neither refuse them as
+        # implausible nor call them coarse.
+        step = max(_step(x), PLAUSIBLE_MIN_RESOLUTION_UV)
+        signals[i] = replace(sig, physical_min=lo, physical_max=hi, resolution_uv=step)
     return replace(header, signals=signals)
 
 
