@@ -215,3 +215,17 @@ def test_no_analysed_movement_is_not_an_error():
     res = au.analyze(cand, ecg, 256.0)
     assert not res.columns["hr_baseline_overlap"].any()
     assert res.summary["hr_beats_n"] > 800
+
+
+def test_a_night_without_candidates_has_status_lines_and_no_error():
+    cand = pd.DataFrame(
+        {"onset": pd.Series(dtype=float), "candidate": pd.Series(dtype=bool),
+         "periodic": pd.Series(dtype=bool), "arousal": pd.Series(dtype=bool),
+         "respiratory": pd.Series(dtype=bool), "stage": pd.Series(dtype=object)}
+    )  # fmt: skip
+    t = np.arange(0, 600, 1 / 256)
+    ecg = np.zeros_like(t)
+    ecg[(np.arange(0, 599, 1.0) * 256).astype(int)] = 1000.0
+    res = au.analyze(cand, ecg, 256.0, spo2=np.full(600, 97.0), spo2_fs_hz=1.0)
+    assert res.summary["spo2_plms_n"] == 0 and res.summary["hr_beats_n"] > 500
+    assert len(res.columns) == 0
