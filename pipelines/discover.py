@@ -220,15 +220,23 @@ def find_annotations(recording: Path, siblings: Sequence[Path] | None = None) ->
 
 
 def unique_keys(recordings: Sequence[Path]) -> list[str]:
-    """Output keys: the stems, prefixed with the folder name when shared, then ``_2``..."""
-    stems = [stem_of(r) for r in recordings]
+    """Output keys: the stems, prefixed with the folder name when shared, then ``_2``...
+
+    Every key is a plain file name (:func:`plm._util.check_stem`): odd names
+    (``...edf``, ``.hidden.edf``, control characters, very long names) are made safe by
+    :func:`plm._util.safe_stem`, so ``OUT/<key>/<key>_...`` always stays inside ``OUT``.
+    """
+    from plm._util import MAX_STEM_BYTES, safe_stem
+
+    room = MAX_STEM_BYTES - 8  # for the _2, _3... of name clashes
+    stems = [safe_stem(stem_of(r), room) for r in recordings]
     counts: dict[str, int] = {}
     for s in stems:
         counts[s.lower()] = counts.get(s.lower(), 0) + 1
     keys: list[str] = []
     used: set[str] = set()
     for rec, s in zip(recordings, stems, strict=True):
-        key = s if counts[s.lower()] == 1 else f"{rec.parent.name}_{s}"
+        key = s if counts[s.lower()] == 1 else safe_stem(f"{rec.parent.name}_{s}", room)
         base, k = key, 2
         while key.lower() in used:
             key, k = f"{base}_{k}", k + 1
