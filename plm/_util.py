@@ -55,7 +55,9 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w", **kwargs) -> Ite
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # ".<name>.XXXXXXXX.tmp" must fit a file name too: a very long name is cut
+    head = os.fsencode(path.name)[: _NAME_MAX_BYTES - 14].decode("utf-8", "ignore")
+    fd, tmp = tempfile.mkstemp(prefix=f".{head}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         with open(tmp, mode, **kwargs) as fh:

@@ -152,6 +152,32 @@ def test_any_header_error_keeps_the_file_for_a_failed_row(tmp_path, monkeypatch)
 
 
 # ---------------------------------------------------------------------------------------
+# odd recording names: every output inside --out
+# ---------------------------------------------------------------------------------------
+
+
+def test_odd_recording_names_write_only_inside_out(tmp_path, fake_score):
+    d = tmp_path / "data"
+    (d / "sub").mkdir(parents=True)
+    names = ["...edf", "..edf", ".hidden.edf", "a\nb.edf", "back\\slash.edf", "é" * 120 + ".edf"]
+    for name in names:
+        _tiny_edf(d / name)
+    _tiny_edf(d / "sub" / "...edf")  # same stem in another folder: key with its folder name
+    out = tmp_path / "deep" / "out"
+    assert main(["batch", str(d), "--out", str(out)]) == 0
+    table = batch.read_cohort(out)
+    assert len(table) == len(names) + 1 and set(table["status"]) == {"ok"}
+    outside = [
+        p for p in tmp_path.rglob("*")
+        if p.is_file() and d not in p.parents and out not in p.parents
+    ]  # fmt: skip
+    assert outside == []
+    for key in table["recording"]:
+        assert (out / key / f"{key}_summary.json").is_file()
+        assert (out / key).parent == out and not key.startswith(".")
+
+
+# ---------------------------------------------------------------------------------------
 # disk full
 # ---------------------------------------------------------------------------------------
 
