@@ -510,11 +510,10 @@ def write_report_files(
     InputError
         When ``stem`` is not a plain file name (:func:`plm._util.check_stem`).
     """
-    from plm._util import output_file
+    from plm._util import make_output_dir, output_file
 
-    out = Path(out_dir)
+    out = make_output_dir(out_dir, [stem])
     paths = {"pdf": output_file(out, stem, PDF_SUFFIX), "html": output_file(out, stem, HTML_SUFFIX)}
-    out.mkdir(parents=True, exist_ok=True)
     page.write_file(paths["pdf"], render_pdf(report))
     page.write_file(paths["html"], render_html(report))
     logger.info("%s: reports written to %s", stem, out)

@@ -17,7 +17,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -26,6 +26,7 @@ __all__ = [
     "atomic_write",
     "check_output_dir",
     "check_stem",
+    "make_output_dir",
     "output_file",
     "safe_stem",
     "sha256_file",
@@ -179,6 +180,23 @@ def output_file(out_dir: str | os.PathLike[str], stem: str, suffix: str) -> Path
     """
     check_stem(stem, source=str(out_dir))
     return Path(out_dir) / f"{stem}{suffix}"
+
+
+def make_output_dir(out_dir: str | os.PathLike[str], stems: Iterable[str]) -> Path:
+    """Check every stem a writer will use (:func:`check_stem`), then make ``out_dir``.
+
+    Writers of several files call it first, so a bad stem writes nothing at all.
+
+    Raises
+    ------
+    InputError
+        For the first stem that is not a plain file name.
+    """
+    out = Path(out_dir)
+    for stem in stems:
+        check_stem(stem, source=str(out))
+    out.mkdir(parents=True, exist_ok=True)
+    return out
 
 
 def _limit(path: Path, name: str, default: int) -> int:

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from plm import keys
-from plm._util import atomic_write, output_file
+from plm._util import atomic_write, make_output_dir, output_file
 from plm._version import __version__
 from plm.events import Hypnogram, InputError, NightEvents, empty_intervals
 from plm.rules import RuleProfile, get_rules
@@ -204,13 +204,12 @@ class PLMResult:
             nothing is written.
         """
         stem = stem or self.stem
-        out = Path(out_dir)
-        paths = {  # output_file refuses a stem naming a file outside out_dir
+        out = make_output_dir(out_dir, [stem])  # refuses a stem naming a file outside it
+        paths = {
             "candidates": output_file(out, stem, CANDIDATES_SUFFIX),
             "movements": output_file(out, stem, MOVEMENTS_SUFFIX),
             "summary": output_file(out, stem, SUMMARY_SUFFIX),
         }
-        out.mkdir(parents=True, exist_ok=True)
         write_tsv(self.candidates, paths["candidates"])
         write_tsv(self.movements, paths["movements"])
         if self.events.hypnogram is not None:

@@ -422,13 +422,10 @@ class SITResult:
 
         ``<stem>_msit.tsv`` is written when there are two or more windows.
         """
-        from plm._util import atomic_write, check_stem, output_file
+        from plm._util import atomic_write, make_output_dir, output_file
         from plm.results import to_jsonable, write_tsv
 
-        out = Path(out_dir)
-        for stem in [self.stem, *(w.result.stem for w in self.windows)]:
-            check_stem(stem, source=str(out))  # every name inside out, before any write
-        out.mkdir(parents=True, exist_ok=True)
+        out = make_output_dir(out_dir, [self.stem, *(w.result.stem for w in self.windows)])
         files: dict[str, Path] = {}
         for w in self.windows:
             for k, p in w.result.to_dir(out).items():

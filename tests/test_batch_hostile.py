@@ -17,28 +17,17 @@ import sys
 import textwrap
 import threading
 import time
-from datetime import datetime
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
+from _hostile_fixtures import tiny_edf
 
 from pipelines import batch
 from pipelines.cli import main
 from pipelines.discover import discover_recordings
-from plm.io.edf import SignalSpec, write_edf
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX file types and signals")
-
-
-def _tiny_edf(path: Path) -> Path:
-    write_edf(
-        path,
-        [SignalSpec("Leg L", np.zeros(10, np.float32), 10, "uV", -10, 10)],
-        datetime(2026, 1, 1, 22, 0),
-    )
-    return path
 
 
 def _set_digital_max(path: Path, text: str) -> None:
@@ -77,7 +66,7 @@ def _discover_within(seconds: float, *args, **kwargs) -> list[Path]:
 def test_symlink_loops_are_skipped_with_a_warning(tmp_path, caplog):
     d = tmp_path / "data"
     d.mkdir()
-    good = _tiny_edf(d / "good.edf")
+    good = tiny_edf(d / "good.edf")
     os.symlink(d / "loop_b.edf", d / "loop_a.edf")
     os.symlink(d / "loop_a.edf", d / "loop_b.edf")
     os.symlink(d / "missing.edf", d / "dangling.edf")
@@ -93,7 +82,7 @@ def test_symlink_loops_are_skipped_with_a_warning(tmp_path, caplog):
 
 
 def test_links_out_of_the_tree_are_followed_once(tmp_path):
-    outside = _tiny_edf(tmp_path / "elsewhere" / "night.edf")
+    outside = tiny_edf(tmp_path / "elsewhere" / "night.edf")
     d = tmp_path / "data"
     (d / "a").mkdir(parents=True)
     os.symlink(outside, d / "a" / "x.edf")
@@ -105,7 +94,7 @@ def test_links_out_of_the_tree_are_followed_once(tmp_path):
 def test_fifo_and_devices_are_skipped_not_read(tmp_path, caplog):
     d = tmp_path / "data"
     d.mkdir()
-    good = _tiny_edf(d / "good.edf")
+    good = tiny_edf(d / "good.edf")
     os.mkfifo(d / "pipe.edf")  # opening it for reading would block forever
     os.symlink("/dev/zero", d / "zero.edf")
     with caplog.at_level(logging.WARNING):
@@ -125,9 +114,9 @@ def test_batch_of_only_a_fifo_is_a_usage_error_not_a_hang(tmp_path, capsys):
 def test_overflowing_digital_range_is_one_failed_row(tmp_path, value, capsys):
     d = tmp_path / "data"
     d.mkdir()
-    bad = _tiny_edf(d / "bad.edf")
+    bad = tiny_edf(d / "bad.edf")
     _set_digital_max(bad, value)
-    _tiny_edf(d / "other.edf")
+    tiny_edf(d / "other.edf")
     assert [p.name for p in _discover_within(30, [d])] == ["bad.edf", "other.edf"]
     out = tmp_path / "out"
     assert main(["batch", str(d), "--out", str(out)]) == 1
@@ -141,8 +130,8 @@ def test_any_header_error_keeps_the_file_for_a_failed_row(tmp_path, monkeypatch)
 
     d = tmp_path / "data"
     d.mkdir()
-    _tiny_edf(d / "a.edf")
-    _tiny_edf(d / "b.edf")
+    tiny_edf(d / "a.edf")
+    tiny_edf(d / "b.edf")
 
     def broken(path, *args, **kwargs):
         raise OverflowError("cannot convert float infinity to integer")
@@ -161,8 +150,8 @@ def test_odd_recording_names_write_only_inside_out(tmp_path, fake_score):
     (d / "sub").mkdir(parents=True)
     names = ["...edf", "..edf", ".hidden.edf", "a\nb.edf", "back\\slash.edf", "é" * 120 + ".edf"]
     for name in names:
-        _tiny_edf(d / name)
-    _tiny_edf(d / "sub" / "...edf")  # same stem in another folder: key with its folder name
+        tiny_edf(d / name)
+    tiny_edf(d / "sub" / "...edf")  # same stem in another folder: key with its folder name
     out = tmp_path / "deep" / "out"
     assert main(["batch", str(d), "--out", str(out)]) == 0
     table = batch.read_cohort(out)
@@ -224,8 +213,8 @@ def _disk_full_for(monkeypatch, predicate) -> None:
 def two_nights(tmp_path) -> Path:
     d = tmp_path / "data"
     d.mkdir()
-    _tiny_edf(d / "n1.edf")
-    _tiny_edf(d / "n2.edf")
+    tiny_edf(d / "n1.edf")
+    tiny_edf(d / "n2.edf")
     return d
 
 

@@ -8,11 +8,10 @@ no output ever lands outside ``--out``, whatever the stem or the recording's nam
 from __future__ import annotations
 
 import os
-from datetime import datetime
 from pathlib import Path
 
-import numpy as np
 import pytest
+from _hostile_fixtures import tiny_edf
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,25 +19,15 @@ from pipelines.cli import main
 from pipelines.discover import unique_keys
 from plm._util import MAX_STEM_BYTES, check_stem, output_file, safe_stem, stem_of
 from plm.events import InputError
-from plm.io.edf import SignalSpec, write_edf
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data" / "night01.edf"
-
-
-def _tiny_edf(path: Path) -> Path:
-    write_edf(
-        path,
-        [SignalSpec("Leg L", np.zeros(10, np.float32), 10, "uV", -10, 10)],
-        datetime(2026, 1, 1, 22, 0),
-    )
-    return path
 
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("inputs")
     (d / "folder").mkdir()
-    _tiny_edf(d / "folder" / "night.edf")
+    tiny_edf(d / "folder" / "night.edf")
     (d / "events.tsv").write_text("onset\tduration\ttrial_type\n1\t1\tLM\n")
     (d / "edits.json").write_text("{}")
     return {"edf": d / "folder" / "night.edf", "dir": d / "folder", **{

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from plm._util import atomic_write, check_stem, output_file
+from plm._util import atomic_write, make_output_dir, output_file
 from plm.accel.data import AccelData
 from plm.accel.detect import OUT_OF_BED, detect_accel_window
 from plm.accel.io import load_accel
@@ -113,10 +113,7 @@ class AccelScore:
         ``<stem>_multinight.tsv`` / ``<stem>_multinight.json``.  Report pages are written
         by the application (``pipelines.accel_report``).
         """
-        out = Path(out_dir)
-        for stem in [self.stem, *(n.result.stem for n in self.nights)]:
-            check_stem(stem, source=str(out))  # every name inside out, before any write
-        out.mkdir(parents=True, exist_ok=True)
+        out = make_output_dir(out_dir, [self.stem, *(n.result.stem for n in self.nights)])
         files: dict[str, Path] = {}
         for n in self.nights:
             paths = n.result.to_dir(out)
