@@ -85,6 +85,7 @@ from pipelines.cohort import (
     print_table,
     read_cohort,
     write_cohort,
+    write_cohort_or_say,
 )
 from pipelines.discover import (
     DEFAULT_PATTERNS,
@@ -526,7 +527,9 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         runner.open_executor(args.jobs, args.scheduler, len(jobs)) as executor,
     ):
         rows = run_batch(jobs, executor, on_result=progress)
-    paths = write_cohort(rows, out)
+    paths = write_cohort_or_say(rows, out)
+    if paths is None:
+        return 1
     if args.report:
         from pipelines.cohort_report import write_cohort_report
 
@@ -550,7 +553,9 @@ def _cmd_merge(args: argparse.Namespace) -> int:
         {k: (None if (isinstance(v, float) and v != v) else v) for k, v in r.items()}
         for r in table.to_dict("records")
     ]
-    paths = write_cohort(rows, out)
+    paths = write_cohort_or_say(rows, out)
+    if paths is None:
+        return 1
     failed = sum(r["status"] == "failed" for r in rows)
     print(
         f"{len(rows)} recordings from {len(args.shards)} folder(s), {failed} failed "

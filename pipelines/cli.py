@@ -27,6 +27,7 @@ from pipelines.settings import (
     add_output_args,
     add_overrides_arg,
     add_scoring_args,
+    check_output_args,
     lights_from_args,
     say,
     settings_from_args,
@@ -262,12 +263,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.error(f"unknown command {args.command}")
     try:
+        check_output_args(args)  # --out / --dest / --stem: one line before any work
         return int(handler(args))
     except InputError as exc:
         print(f"plm: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except (ValueError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
         print(f"plm: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:  # disk full, name too long... : the file and the problem
+        where = exc.filename if exc.filename is not None else "output"
+        print(f"plm: error: {where}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("plm: interrupted", file=sys.stderr)

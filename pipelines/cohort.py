@@ -9,6 +9,7 @@ scored and the one-line error of a failed one.  ``errors.tsv`` lists
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,6 +24,7 @@ __all__ = [
     "print_table",
     "read_cohort",
     "write_cohort",
+    "write_cohort_or_say",
 ]
 
 COHORT_FILE = "cohort_summary.tsv"
@@ -61,12 +63,21 @@ def _clean(text: Any) -> str:
 
 
 def write_cohort(rows: Sequence[dict[str, Any]], out_dir: str | os.PathLike[str]) -> dict:
-    """Write ``cohort_summary.tsv`` and ``errors.tsv`` (atomically).
+    """Write ``cohort_summary.tsv`` and ``errors.tsv``: both, or neither.
+
+    Both tables are written and synced to temporary files first, then renamed
+    (``errors.tsv``, then ``cohort_summary.tsv``): a full disk or any other write error
+    leaves neither table nor a temporary file behind.
 
     Returns
     -------
     dict
         ``cohort``, ``errors`` → paths.
+
+    Raises
+    ------
+    OSError
+        When a table cannot be written (nothing is left behind).
     """
     import pandas as pd
 
@@ -79,14 +90,43 @@ def write_cohort(rows: Sequence[dict[str, Any]], out_dir: str | os.PathLike[str]
     for col in ("n_plms", "n_plm"):
         table[col] = pd.to_numeric(table[col], errors="coerce").round().astype("Int64")
     paths = {"cohort": out / COHORT_FILE, "errors": out / ERRORS_FILE}
-    with atomic_write(paths["cohort"], "w", encoding="utf-8", newline="") as fh:
-        table.to_csv(fh, sep="\t", index=False, na_rep="", float_format="%.4f")
     failed = table[table["status"] == "failed"]
-    with atomic_write(paths["errors"], "w", encoding="utf-8", newline="") as fh:
-        fh.write("recording\terror\n")
+    with contextlib.ExitStack() as stack:  # renamed on leaving, in reverse order
+        cohort_fh = stack.enter_context(
+            atomic_write(paths["cohort"], "w", encoding="utf-8", newline="")
+        )
+        errors_fh = stack.enter_context(
+            atomic_write(paths["errors"], "w", encoding="utf-8", newline="")
+        )
+        table.to_csv(cohort_fh, sep="\t", index=False, na_rep="", float_format="%.4f")
+        errors_fh.write("recording\terror\n")
         for rec, err in zip(failed["recording"], failed["error"], strict=True):
-            fh.write(f"{_clean(rec)}\t{_clean(err)}\n")
+            errors_fh.write(f"{_clean(rec)}\t{_clean(err)}\n")
+        for fh in (cohort_fh, errors_fh):  # a full disk fails here, before any rename
+            fh.flush()
+            os.fsync(fh.fileno())
     return paths
+
+
+def write_cohort_or_say(
+    rows: Sequence[dict[str, Any]], out_dir: str | os.PathLike[str]
+) -> dict | None:
+    """:func:`write_cohort`, or one ``plm: error:`` line on stderr and None when it fails.
+
+    The command then exits with 1: the recordings' own folders are complete, so a rerun
+    skips them and writes the tables.
+    """
+    import sys
+
+    try:
+        return write_cohort(rows, out_dir)
+    except OSError as exc:
+        print(
+            f"plm: error: {Path(out_dir) / COHORT_FILE}: cannot write the cohort tables "
+            f"({exc.strerror or exc}); the recordings' folders are kept, rerun to write them",
+            file=sys.stderr,
+        )
+        return None
 
 
 def read_cohort(path: str | os.PathLike[str]) -> Any:

@@ -10,9 +10,16 @@ itself are skipped).  Files of a folder are kept when their name matches ``--pat
 explicitly are always considered.  Annotation-only EDF+/BDF+ files (no signal besides
 "EDF Annotations", e.g. Sleep-EDF ``*-Hypnogram.edf`` and our own
 ``*_plm_annotations.edf``) are not recordings and are ignored; a file whose header
-cannot be read is kept, so it is reported as failed.  The list is sorted by file name,
-then full path, which makes ``--shard`` deterministic.  Recordings sharing a stem get
-the parent folder's name prefixed (``site1_night``), then ``_2``, ``_3``.
+cannot be read (whatever the error) is kept, so it is reported as one failed row.  The
+list is sorted by file name, then full path, which makes ``--shard`` deterministic.
+Recordings sharing a stem get the parent folder's name prefixed (``site1_night``), then
+``_2``, ``_3``; odd names become plain output keys (:func:`unique_keys`).
+
+Only regular files are recordings: FIFOs, devices and sockets (reading them could block
+forever or never end), symbolic-link loops and dangling links are skipped with a
+warning, in folders and when named explicitly.  Links to files are followed (a target
+reached through several links, or also directly, is scored once: paths are compared
+resolved); links to folders are not walked, so a link back up the tree cannot loop.
 
 Pairing with annotation files
 -----------------------------
@@ -37,6 +44,7 @@ import fnmatch
 import logging
 import os
 import re
+import stat
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -96,7 +104,31 @@ def _annotation_only(path: Path) -> bool:
         header = read_header(path)
     except (InputError, OSError, ValueError):
         return False  # unreadable: keep it, it will be reported as failed
+    except Exception as exc:  # any other header problem (OverflowError...): the same
+        logger.debug("%s: header unreadable (%s); kept, to be reported", path, exc)
+        return False
     return not header.data_signals
+
+
+def _regular(path: Path) -> Path | None:
+    """``path`` resolved when it is (a link to) a regular file, else None with a warning.
+
+    ``FileNotFoundError`` for a missing path that is not a link (a usage error when
+    named explicitly).
+    """
+    try:
+        mode = path.stat().st_mode  # follows links: ELOOP for a loop
+        if stat.S_ISREG(mode):
+            return path.resolve()
+        problem = "not a regular file (a FIFO, device or socket)"
+    except FileNotFoundError:
+        if not path.is_symlink():
+            raise
+        problem = "dangling symbolic link"
+    except (OSError, RuntimeError) as exc:  # ELOOP; RuntimeError: resolve() of a loop
+        problem = getattr(exc, "strerror", None) or str(exc)
+    logger.warning("%s: skipped: %s", path, problem)
+    return None
 
 
 def _walk(folder: Path, patterns: Sequence[str], skip: Sequence[Path]) -> Iterable[Path]:
@@ -107,13 +139,18 @@ def _walk(folder: Path, patterns: Sequence[str], skip: Sequence[Path]) -> Iterab
         )
         for name in sorted(files):
             if _matches(name, patterns) and not _is_output(name):
-                yield root_p / name
+                try:
+                    found = _regular(root_p / name)
+                except FileNotFoundError:  # removed while we walk
+                    continue
+                if found is not None:
+                    yield found
 
 
 def _same(a: Path, b: Path) -> bool:
     try:
         return a.resolve() == b.resolve()
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: a symbolic-link loop (Python < 3.13)
         return False
 
 
@@ -136,7 +173,8 @@ def discover_recordings(
     Returns
     -------
     list of Path
-        Absolute paths, annotation-only EDF+ files removed, duplicates removed.
+        Absolute, resolved paths of regular files; annotation-only EDF+ files,
+        duplicates, links that loop or dangle, FIFOs and devices removed (warned).
 
     Raises
     ------
@@ -150,11 +188,14 @@ def discover_recordings(
         p = Path(item)
         if p.is_dir():
             for f in _walk(p, patterns, skip):
-                found[f.resolve()] = None
-        elif p.is_file():
-            found[p.resolve()] = None
-        else:
-            raise FileNotFoundError(f"{p}: no such file or folder")
+                found[f] = None
+            continue
+        try:
+            f = _regular(p)
+        except FileNotFoundError:
+            raise FileNotFoundError(f"{p}: no such file or folder") from None
+        if f is not None:
+            found[f] = None
     out = []
     for f in found:
         if f.name.lower().endswith("_plm_annotations.edf") or _annotation_only(f):
@@ -220,15 +261,23 @@ def find_annotations(recording: Path, siblings: Sequence[Path] | None = None) ->
 
 
 def unique_keys(recordings: Sequence[Path]) -> list[str]:
-    """Output keys: the stems, prefixed with the folder name when shared, then ``_2``..."""
-    stems = [stem_of(r) for r in recordings]
+    """Output keys: the stems, prefixed with the folder name when shared, then ``_2``...
+
+    Every key is a plain file name (:func:`plm._util.check_stem`): odd names
+    (``...edf``, ``.hidden.edf``, control characters, very long names) are made safe by
+    :func:`plm._util.safe_stem`, so ``OUT/<key>/<key>_...`` always stays inside ``OUT``.
+    """
+    from plm._util import MAX_STEM_BYTES, safe_stem
+
+    room = MAX_STEM_BYTES - 8  # for the _2, _3... of name clashes
+    stems = [safe_stem(stem_of(r), room) for r in recordings]
     counts: dict[str, int] = {}
     for s in stems:
         counts[s.lower()] = counts.get(s.lower(), 0) + 1
     keys: list[str] = []
     used: set[str] = set()
     for rec, s in zip(recordings, stems, strict=True):
-        key = s if counts[s.lower()] == 1 else f"{rec.parent.name}_{s}"
+        key = s if counts[s.lower()] == 1 else safe_stem(f"{rec.parent.name}_{s}", room)
         base, k = key, 2
         while key.lower() in used:
             key, k = f"{base}_{k}", k + 1

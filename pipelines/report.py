@@ -503,10 +503,17 @@ def build_report(
 def write_report_files(
     report: Report, out_dir: str | os.PathLike[str], stem: str
 ) -> dict[str, Path]:
-    """Render ``report`` to ``<stem>_report.pdf`` and ``<stem>_report.html`` (atomically)."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {"pdf": out / f"{stem}{PDF_SUFFIX}", "html": out / f"{stem}{HTML_SUFFIX}"}
+    """Render ``report`` to ``<stem>_report.pdf`` and ``<stem>_report.html`` (atomically).
+
+    Raises
+    ------
+    InputError
+        When ``stem`` is not a plain file name (:func:`plm._util.check_stem`).
+    """
+    from plm._util import make_output_dir, output_file
+
+    out = make_output_dir(out_dir, [stem])
+    paths = {"pdf": output_file(out, stem, PDF_SUFFIX), "html": output_file(out, stem, HTML_SUFFIX)}
     page.write_file(paths["pdf"], render_pdf(report))
     page.write_file(paths["html"], render_html(report))
     logger.info("%s: reports written to %s", stem, out)
@@ -686,7 +693,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
         result = PLMResult.from_dir(folder / f"{stem}_summary.json")
     out = Path(args.out)
     if out.is_dir() or not out.suffix:
-        out = out / f"{result.stem}{REVIEW_SUFFIX}"
+        from plm._util import output_file
+
+        out = output_file(out, result.stem, REVIEW_SUFFIX)
     write_review_edf(result, out)
     from pipelines.review import review_annotations
 
@@ -723,4 +732,4 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("result", nargs="+", help="result folder, or <stem>_summary.json etc.")
     p.add_argument("--out", required=True, help="output .edf file (or a folder)")
     p.add_argument("--stem", default=None, help="which result of a folder holding several")
-    p.set_defaults(handler=_cmd_export)
+    p.set_defaults(handler=_cmd_export, out_file_ok=True)

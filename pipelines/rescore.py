@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from pipelines.settings import add_scoring_args, settings_from_args
-from plm._util import stem_of
+from plm._util import output_file, stem_of
 from plm.events import InputError
 
 __all__ = ["rescore", "add_parsers"]
@@ -104,7 +104,7 @@ def rescore(
     )
     kept = _keep_previous(dest, done.reviewed.stem, force)
     paths = done.reviewed.to_dir(dest)
-    paths["review_diff"] = dest / f"{done.reviewed.stem}{DIFF_SUFFIX}"
+    paths["review_diff"] = output_file(dest, done.reviewed.stem, DIFF_SUFFIX)
     write_tsv(done.diff, paths["review_diff"])
     if kept is not None:
         logger.info("%s: previous outputs moved to %s", stem, kept)

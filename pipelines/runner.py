@@ -14,6 +14,9 @@ reports how far they got:
   pool initializer before any job, hence before numpy is imported; plus
   ``threadpoolctl`` when installed; Dask's nanny sets the same variables by default):
   the pool is the parallelism;
+* :func:`exit_with_parent` -- pool workers end when the process that started them
+  dies, even by SIGKILL (``prctl(PR_SET_PDEATHSIG)`` on Linux, and on every system a
+  watchdog thread polling ``os.getppid()``), so a killed batch leaves no worker behind;
 * :func:`run_tasks` -- submits each job as the (possibly lazy) job iterable yields it
   and collects the rows with :func:`concurrent.futures.as_completed`; a worker that
   dies gives a row made by ``on_crash`` instead of stopping the run;
@@ -31,7 +34,10 @@ import concurrent.futures as cf
 import contextlib
 import os
 import re
+import signal
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from typing import Any, TextIO
@@ -40,6 +46,7 @@ __all__ = [
     "THREAD_VARS",
     "InlineExecutor",
     "Progress",
+    "exit_with_parent",
     "init_worker",
     "limit_threads",
     "now_utc",
@@ -71,9 +78,54 @@ def limit_threads() -> None:
     threadpool_limits(1)
 
 
-def init_worker() -> None:
-    """Initializer of pool worker processes (runs before any job is unpickled)."""
+#: How often the watchdog of a worker checks that its parent is alive (s).
+PARENT_POLL_S = 0.5
+#: ``prctl`` option: signal sent to this process when its parent dies (Linux).
+_PR_SET_PDEATHSIG = 1
+
+
+def exit_with_parent(parent_pid: int, poll_s: float = PARENT_POLL_S) -> None:
+    """End this process as soon as ``parent_pid`` (its parent) is gone.
+
+    On Linux the kernel sends SIGKILL when the parent dies (``prctl(PR_SET_PDEATHSIG)``
+    through ``ctypes``; it fires when the *thread* that started this process ends, which
+    for the pools of :func:`open_executor` is the thread running the batch).  On every
+    system a daemon thread also checks ``os.getppid()`` every ``poll_s`` s: a parent
+    that died makes this process a child of another one.
+
+    Parameters
+    ----------
+    parent_pid : int
+        The process id of the parent (``os.getpid()`` of the process making the pool).
+    poll_s : float
+        Seconds between two checks of the watchdog thread.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    if os.getppid() != parent_pid:  # it died before the line above
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(poll_s)
+        os._exit(1)  # no clean-up: the parent that would collect the results is gone
+
+    threading.Thread(target=watch, name="plm-parent-watchdog", daemon=True).start()
+
+
+def init_worker(parent_pid: int | None = None) -> None:
+    """Initializer of pool worker processes (runs before any job is unpickled).
+
+    Limits BLAS/OpenMP to one thread and, given ``parent_pid``, makes the worker end
+    with its parent (:func:`exit_with_parent`).
+    """
     limit_threads()
+    if parent_pid is not None:
+        exit_with_parent(parent_pid)
 
 
 def one_line(exc: BaseException) -> str:
@@ -180,7 +232,10 @@ def open_executor(jobs: int, scheduler: str | None = None, n_tasks: int | None =
     import multiprocessing
 
     pool = cf.ProcessPoolExecutor(
-        max_workers=n, mp_context=multiprocessing.get_context("spawn"), initializer=init_worker
+        max_workers=n,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=init_worker,
+        initargs=(os.getpid(),),  # workers end with this process, even on SIGKILL
     )
     try:
         yield pool

@@ -13,6 +13,7 @@ before setting their thread limits).
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,7 @@ __all__ = [
     "add_output_args",
     "add_overrides_arg",
     "add_scoring_args",
+    "check_output_args",
     "lights_from_args",
     "say",
     "settings_from_args",
@@ -328,6 +330,36 @@ def add_output_args(
             action="store_true",
             help="leave every patient field out of the report (also those of the header)",
         )
+
+
+#: Output-folder options (attribute -> option) checked before any command runs.
+OUTPUT_FOLDER_OPTIONS = {"out": "--out", "dest": "--dest"}
+
+
+def check_output_args(args: argparse.Namespace) -> None:
+    """Refuse unusable output options in one line, before a command does any work.
+
+    ``--out`` and ``--dest`` must name a folder that is or can be made
+    (:func:`plm._util.check_output_dir`; a command whose ``--out`` may also be a file
+    sets the parser default ``out_file_ok=True``), and ``--stem`` a plain file name
+    (:func:`plm._util.check_stem`).  Every command's options pass here
+    (:func:`pipelines.cli.main`).
+
+    Raises
+    ------
+    InputError
+        Naming the option, the path and the problem.
+    """
+    from plm._util import check_output_dir, check_stem
+
+    for attr, option in OUTPUT_FOLDER_OPTIONS.items():
+        value = getattr(args, attr, None)
+        if isinstance(value, (str, os.PathLike)):
+            file_ok = attr == "out" and bool(getattr(args, "out_file_ok", False))
+            check_output_dir(value, file_ok=file_ok, option=option)
+    stem = getattr(args, "stem", None)
+    if stem is not None:
+        check_stem(stem, source="--stem")
 
 
 def add_annotations_arg(

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from plm import keys
-from plm._util import atomic_write
+from plm._util import atomic_write, make_output_dir, output_file
 from plm._version import __version__
 from plm.events import Hypnogram, InputError, NightEvents, empty_intervals
 from plm.rules import RuleProfile, get_rules
@@ -196,26 +196,31 @@ class PLMResult:
             ``candidates``, ``movements``, ``summary``, ``gaps`` (and ``stages``) →
             written paths.  The summary is written last: its presence means the set is
             complete.
+
+        Raises
+        ------
+        InputError
+            When the stem is not a plain file name (:func:`plm._util.check_stem`):
+            nothing is written.
         """
         stem = stem or self.stem
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
+        out = make_output_dir(out_dir, [stem])  # refuses a stem naming a file outside it
         paths = {
-            "candidates": out / f"{stem}{CANDIDATES_SUFFIX}",
-            "movements": out / f"{stem}{MOVEMENTS_SUFFIX}",
-            "summary": out / f"{stem}{SUMMARY_SUFFIX}",
+            "candidates": output_file(out, stem, CANDIDATES_SUFFIX),
+            "movements": output_file(out, stem, MOVEMENTS_SUFFIX),
+            "summary": output_file(out, stem, SUMMARY_SUFFIX),
         }
         write_tsv(self.candidates, paths["candidates"])
         write_tsv(self.movements, paths["movements"])
         if self.events.hypnogram is not None:
-            paths["stages"] = out / f"{stem}{STAGES_SUFFIX}"
+            paths["stages"] = output_file(out, stem, STAGES_SUFFIX)
             write_tsv(self.events.hypnogram.to_frame(), paths["stages"])
-        paths["gaps"] = out / f"{stem}{GAPS_SUFFIX}"
+        paths["gaps"] = output_file(out, stem, GAPS_SUFFIX)
         gaps = self.events.gaps
         write_tsv(gaps.reindex(columns=["onset", "duration", "reason"]), paths["gaps"])
         for name in SIDE_TABLES:
             if name in self.tables:
-                paths[name] = out / f"{stem}_{name}.tsv"
+                paths[name] = output_file(out, stem, f"_{name}.tsv")
                 write_tsv(self.tables[name], paths[name])
         with atomic_write(paths["summary"], "w", encoding="utf-8") as fh:
             json.dump(to_jsonable(self.summary), fh, indent=2, ensure_ascii=False)
@@ -415,7 +420,7 @@ class PLMResult:
         """
         out = Path(path)
         if out.is_dir() or not out.suffix:
-            out = out / f"{self.stem}{EVENTS_SUFFIX}"
+            out = output_file(out, self.stem, EVENTS_SUFFIX)
         sidecar = out.with_suffix(".json")
         table = self.events_frame()
         with atomic_write(out, "w", encoding="utf-8", newline="") as fh:

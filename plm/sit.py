@@ -422,23 +422,22 @@ class SITResult:
 
         ``<stem>_msit.tsv`` is written when there are two or more windows.
         """
-        from plm._util import atomic_write
+        from plm._util import atomic_write, make_output_dir, output_file
         from plm.results import to_jsonable, write_tsv
 
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
+        out = make_output_dir(out_dir, [self.stem, *(w.result.stem for w in self.windows)])
         files: dict[str, Path] = {}
         for w in self.windows:
             for k, p in w.result.to_dir(out).items():
                 files[f"{w.result.stem}_{k}"] = p
-            bp = out / f"{w.result.stem}_blocks.tsv"
+            bp = output_file(out, w.result.stem, "_blocks.tsv")
             write_tsv(w.blocks, bp)
             files[f"{w.result.stem}_blocks"] = bp
         if len(self.windows) > 1:
-            p = out / f"{self.stem}_msit.tsv"
+            p = output_file(out, self.stem, "_msit.tsv")
             write_tsv(self.msit, p)
             files["msit"] = p
-        p = out / f"{self.stem}_sit.json"
+        p = output_file(out, self.stem, "_sit.json")
         with atomic_write(p, "w", encoding="utf-8") as fh:
             json.dump(to_jsonable(self.summary()), fh, indent=2, ensure_ascii=False)
             fh.write("\n")

@@ -94,6 +94,7 @@ def write_review(
         The page, and a note (empty, or why the EMG is missing or differs).
     """
     from pipelines.review.page import PAGE_SUFFIX, write_review_page
+    from plm._util import output_file
     from plm.api import prepare_recording
     from plm.review import folder_checksum
 
@@ -128,9 +129,9 @@ def write_review(
                 "the recording, detected again, gives other movements than this result "
                 "(other file or settings?): the EMG may not match the marks"
             )
-    dest = Path(out) if out else folder / f"{result.stem}{PAGE_SUFFIX}"
+    dest = Path(out) if out else output_file(folder, result.stem, PAGE_SUFFIX)
     if dest.is_dir():
-        dest = dest / f"{result.stem}{PAGE_SUFFIX}"
+        dest = output_file(dest, result.stem, PAGE_SUFFIX)
     write_review_page(result, dest, checksum, events, note)
     return dest, note
 
@@ -157,4 +158,4 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--recording", default=None, help="the recording (default: found by name)")
     p.add_argument("--out", default=None, help="output .html file or folder")
     p.add_argument("--stem", default=None, help="which result of a folder holding several")
-    p.set_defaults(handler=_cmd_review)
+    p.set_defaults(handler=_cmd_review, out_file_ok=True)

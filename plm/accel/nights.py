@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from plm._util import atomic_write
+from plm._util import atomic_write, make_output_dir, output_file
 from plm.accel.data import AccelData
 from plm.accel.detect import OUT_OF_BED, detect_accel_window
 from plm.accel.io import load_accel
@@ -113,22 +113,21 @@ class AccelScore:
         ``<stem>_multinight.tsv`` / ``<stem>_multinight.json``.  Report pages are written
         by the application (``pipelines.accel_report``).
         """
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
+        out = make_output_dir(out_dir, [self.stem, *(n.result.stem for n in self.nights)])
         files: dict[str, Path] = {}
         for n in self.nights:
             paths = n.result.to_dir(out)
             for k, p in paths.items():
                 files[f"{n.result.stem}_{k}"] = p
-            pp = out / f"{n.result.stem}_posture.tsv"
+            pp = output_file(out, n.result.stem, "_posture.tsv")
             write_tsv(n.posture_changes, pp)
             files[f"{n.result.stem}_posture"] = pp
-            po = out / f"{n.result.stem}_out_of_bed.tsv"
+            po = output_file(out, n.result.stem, "_out_of_bed.tsv")
             write_tsv(n.out_of_bed, po)
             files[f"{n.result.stem}_out_of_bed"] = po
-        tsv = out / f"{self.stem}_multinight.tsv"
+        tsv = output_file(out, self.stem, "_multinight.tsv")
         write_tsv(self.multinight, tsv)
-        js = out / f"{self.stem}_multinight.json"
+        js = output_file(out, self.stem, "_multinight.json")
         payload = {
             "stem": self.stem,
             "modality": "actigraphy",
