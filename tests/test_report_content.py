@@ -21,9 +21,12 @@ from pipelines.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data" / "night01.edf"
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) not installed"
-)
+
+@pytest.fixture(autouse=True, scope="module")
+def _pdftotext_installed():
+    # the PDF text is read back with poppler's pdftotext: a missing tool fails, never skips
+    if shutil.which("pdftotext") is None:
+        pytest.fail("pdftotext not found: run `bash tests/install_tools.sh` (poppler-utils)")
 
 
 def html_text(path: Path) -> str:
