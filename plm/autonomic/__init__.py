@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
+from plm._lazy import pandas as pd
 from plm.autonomic.heart import (
     Beats,
     RRSeries,
