@@ -274,7 +274,10 @@ def zero_phase(sos: np.ndarray, x: np.ndarray) -> np.ndarray:
     out = np.empty(n + 2 * p, dtype=np.float32)
     left = 2 * x[0] - x[p:0:-1]
     right = 2 * x[-1] - x[-2 : -p - 2 : -1]
-    pieces = [left, *(x[s : s + _CHUNK] for s in range(0, n, _CHUNK)), right]
+    if out.size <= _CHUNK:  # a short window (one per event, motion rule): one call
+        pieces = [np.concatenate((left, x, right))]
+    else:
+        pieces = [left, *(x[s : s + _CHUNK] for s in range(0, n, _CHUNK)), right]
     z = zi * left[0]
     pos = 0
     for piece in pieces:
