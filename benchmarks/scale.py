@@ -502,6 +502,8 @@ def case_cohort(ctx: Any) -> dict[str, Any]:
         import aiohttp  # noqa: F401
         import fsspec  # noqa: F401
 
+        import plm.io.remote  # noqa: F401 (URL input; absent before issue 11)
+
         variants.append(("http", max(cfg.cohort_workers)))
     except ImportError:
         pass
