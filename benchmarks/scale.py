@@ -249,20 +249,25 @@ def case_autonomic(ctx: Any) -> dict[str, Any]:
 # --------------------------------------------------------------------------- 8-h batch
 
 
+def _link(src: Path, dst: Path) -> Path:
+    """``dst`` as a hard link of ``src`` (a copy where links are not possible)."""
+    if not dst.exists():
+        try:
+            os.link(src, dst)
+        except OSError:
+            import shutil
+
+            shutil.copy(src, dst)
+    return dst
+
+
 def _linked_folder(ctx: Any, spec: NightSpec, n: int, name: str) -> Path:
     """A folder of ``n`` hard links (or copies) of one generated night."""
     src = ctx.inputs.night(spec)
     folder = ctx.inputs.cache_dir / f"{name}-{spec.key}-x{n}"
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(n):
-        dst = folder / f"night{i + 1:03d}.edf"
-        if not dst.exists():
-            try:
-                os.link(src, dst)
-            except OSError:
-                import shutil
-
-                shutil.copy(src, dst)
+        _link(src, folder / f"night{i + 1:03d}.edf")
     return folder
 
 
@@ -415,15 +420,7 @@ def _cohort_folder(ctx: Any) -> tuple[Path, list[Path]]:
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for i in range(cfg.cohort_nights):
-        dst = folder / f"n{i + 1:04d}.edf"
-        if not dst.exists():
-            try:
-                os.link(sources[i % len(sources)], dst)
-            except OSError:
-                import shutil
-
-                shutil.copy(sources[i % len(sources)], dst)
-        paths.append(dst)
+        paths.append(_link(sources[i % len(sources)], folder / f"n{i + 1:04d}.edf"))
     return folder, paths
 
 
