@@ -129,6 +129,6 @@ QUICK = Config(
     batch8_fs_hz=200.0,
     cohort_nights=8,
     cohort_distinct=2,
-    cohort_hours=10 / 60,  # 5-min generated nights make plm.autonomic raise (see docs/scale.md)
+    cohort_hours=10 / 60,
     cohort_fs_hz=200.0,
 )
