@@ -619,6 +619,8 @@ def _short(filename: str) -> str:
     return filename
 
 
+from benchmarks import scale  # noqa: E402 (its cases use the helpers above)
+
 CASE_FUNCTIONS: dict[str, Callable[[Context], dict[str, Any]]] = {
     "e2e": case_e2e,
     "bytes": case_bytes,
@@ -632,4 +634,10 @@ CASE_FUNCTIONS: dict[str, Callable[[Context], dict[str, Any]]] = {
     "density": case_density,
     "batch": case_batch,
     "profile": case_profile,
+    "startup": scale.case_startup,
+    "command": scale.case_command,
+    "report": scale.case_report,
+    "autonomic": scale.case_autonomic,
+    "batch8": scale.case_batch8,
+    "cohort": scale.case_cohort,
 }

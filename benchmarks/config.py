@@ -19,6 +19,12 @@ CASES: tuple[str, ...] = (
     "density",
     "batch",
     "profile",
+    "startup",
+    "command",
+    "report",
+    "autonomic",
+    "batch8",
+    "cohort",
 )
 
 
@@ -52,6 +58,19 @@ class Config:
     batch_hours: float = 2.0
     batch_fs_hz: float = 256.0
     batch_jobs: tuple[int, ...] = (1, 2)
+    startup_repeats: int = 5
+    command_nights: tuple[tuple[float, float], ...] = ((8.0, 256.0), (8.0, 500.0))
+    command_repeats: int = 5
+    report_nights: tuple[tuple[float, float], ...] = ((8.0, 256.0),)
+    report_repeats: int = 3
+    batch8_nights: int = 4
+    batch8_hours: float = 8.0
+    batch8_fs_hz: float = 256.0
+    cohort_nights: int = 200
+    cohort_distinct: int = 8
+    cohort_hours: float = 0.25
+    cohort_fs_hz: float = 200.0
+    cohort_workers: tuple[int, ...] = (1, 2)
     targets: dict[str, float] = field(
         default_factory=lambda: {
             "e2e_wall_s": 2.0,
@@ -61,6 +80,12 @@ class Config:
             "scaling_ratio_max": 2.2,
             "bytes_read_over_file": 1.05,
             "mne_raw_rss_ratio": 1.2,
+            "command_over_floor_process": 1.25,
+            "report_extra_s": 1.0,
+            "startup_s": 0.3,
+            "batch8_speedup": 1.8,
+            "batch_efficiency": 0.85,
+            "autonomic_over_score": 0.10,
         }
     )
 
@@ -94,4 +119,16 @@ QUICK = Config(
     batch_nights=2,
     batch_hours=10 / 60,
     batch_fs_hz=200.0,
+    startup_repeats=1,
+    command_nights=((10 / 60, 200.0),),
+    command_repeats=1,
+    report_nights=((10 / 60, 200.0),),
+    report_repeats=1,
+    batch8_nights=2,
+    batch8_hours=10 / 60,
+    batch8_fs_hz=200.0,
+    cohort_nights=8,
+    cohort_distinct=2,
+    cohort_hours=10 / 60,
+    cohort_fs_hz=200.0,
 )

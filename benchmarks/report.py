@@ -125,6 +125,9 @@ def evaluate_targets(results: dict[str, Any], cfg: dict[str, Any]) -> list[Row]:
             f"time x{ratio['wall_first']:.2f}, peak RSS x{ratio['peak_rss']:.2f} "
             f"(above baseline x{ratio['peak_rss_over_baseline']:.2f})",
         )
+    from benchmarks.scale import scale_targets
+
+    out.extend(scale_targets(results, t, quick))
     return out
 
 
@@ -325,6 +328,86 @@ TABLES: dict[str, tuple[str, list[Column]]] = {
             _col("share of own time", "share", 3),
         ],
     ),
+    "startup": (
+        "Start-up: fresh processes (target <= 0.3 s)",
+        [
+            _col("command", "command"),
+            _col("wall s", "wall_s"),
+            _col("CPU s", "cpu_s"),
+            _col("max RSS MB", "max_rss_mb", 0),
+        ],
+    ),
+    "command": (
+        "`plm score FILE --out DIR` against the floor process (interpreter, imports, two "
+        "legs read, one band-pass each), alternated; ratio of the medians (target <= 1.25)",
+        [
+            *NIGHT,
+            _col("plm score s", "command_s"),
+            _col("floor process s", "floor_process_s"),
+            _col("plm score CPU s", "command_cpu_s"),
+            _col("floor CPU s", "floor_cpu_s"),
+            _col("ratio (medians)", "ratio_median", 2),
+        ],
+    ),
+    "report": (
+        "Reports: write_reports (PDF + HTML) after plm.score(keep_signals=True) + to_dir, "
+        "warm, in process (target: + <= 1.0 s for an 8-h night)",
+        [
+            *NIGHT,
+            _col("score + to_dir s", "score_s"),
+            _col("reports s", "report_s"),
+            _col("PDF s", "pdf_s"),
+            _col("HTML s", "html_s"),
+            _col("PDF font subsetting s", "font_subset_s"),
+            _col("170 MB font re-reads s", "font_reads_170mb_s"),
+            _col("reports / scoring", "report_over_score", 2),
+        ],
+    ),
+    "autonomic": (
+        "Heart-rate response analysis against warm plm.score (target <= 0.10)",
+        [
+            _col("analysis", "analysis"),
+            _col("h", "hours", 2),
+            _col("analysis s", "s"),
+            _col("plm.score warm s", "score_warm_s"),
+            _col("ratio", "ratio", 3),
+            _col("LMs", "lms", 0),
+        ],
+    ),
+    "batch8": (
+        "`plm batch DIR --jobs N` on 8-h nights (hard links of one night; target: --jobs 2 "
+        ">= 1.8x --jobs 1)",
+        [
+            _col("jobs", "jobs", 0),
+            _col("nights", "nights", 0),
+            _col("h each", "hours_each", 2),
+            _col("fs Hz", "fs_hz", 0),
+            _col("wall s", "wall_s", 2),
+            _col("CPU s", "cpu_s", 2),
+            _col("max RSS MB", "max_rss_mb", 0),
+            _col("speed-up", "speedup", 2),
+            _col("efficiency", "efficiency", 2),
+            _col("ok", "n_ok", 0),
+        ],
+    ),
+    "cohort": (
+        "Cohort on a Dask LocalCluster: plm.score(n_threads=1) + to_dir per task, workers warm",
+        [
+            _col("source", "source"),
+            _col("workers", "workers", 0),
+            _col("nights", "nights", 0),
+            _col("h each", "hours_each", 3),
+            _col("fs Hz", "fs_hz", 0),
+            _col("wall s", "wall_s", 2),
+            _col("nights/min", "nights_per_min", 0),
+            _col("rec-h/s", "rec_h_per_s", 1),
+            _col("MB/s", "mb_per_s", 1),
+            _col("CPU s/night", "cpu_per_night_s", 3),
+            _col("efficiency", "efficiency", 2),
+            _col("cluster start s", "cluster_start_s", 1),
+            _col("scheduler ms/task", "scheduler_ms_per_task", 2),
+        ],
+    ),
     "targets": (
         "Targets (reported, not asserted)",
         [
@@ -442,6 +525,14 @@ def render(report: dict[str, Any]) -> str:
                 f" Bare interpreter (`python -c pass`): {fmt(it['wall_s'])} s, "
                 f"{fmt(it['max_rss_mb'], 0)} MB."
             )
+        if name == "batch8" and "speedup_bound" in case:
+            text += (
+                f"\n\nOne night in process: {case['score_2_threads_s']:.3f} s with 2 threads "
+                f"(`--jobs 1`), {case['score_1_thread_s']:.3f} s with 1 (each `--jobs 2` "
+                f"worker): at most {case['speedup_bound']:.2f}x from a second worker."
+            )
+        if name == "cohort" and case.get("skipped"):
+            text += f"\n\nSkipped: {case['skipped']}."
         if name == "batch" and not case.get("plm_batch_available"):
             text += "\n\n`plm batch` was not available: only the process pool was timed."
         parts.append(text)

@@ -13,13 +13,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from pipelines import figures, page
 from pipelines.cohort import COHORT_FILE
 from pipelines.layout import Report, Section, Table, render_html, render_pdf
 from pipelines.report import HTML_SUFFIX
 from plm import keys
+from plm._lazy import pandas as pd
 
 __all__ = ["COHORT_REPORT", "cohort_report", "write_cohort_report"]
 

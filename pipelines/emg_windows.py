@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from pipelines import figures
+from plm._lazy import pandas as pd
 
 __all__ = ["MANIFEST_SUFFIX", "choose_windows", "duration_s", "emg_windows", "find_recording"]
 

@@ -21,9 +21,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from plm import plotting
+from plm._lazy import pandas as pd
 
 __all__ = [
     "A4_PORTRAIT_IN",

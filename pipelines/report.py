@@ -36,8 +36,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from pipelines import figures, page, rules_table
 from pipelines.cohort import COHORT_FILE
 from pipelines.emg_windows import choose_windows, duration_s, emg_windows, find_recording
@@ -51,6 +49,7 @@ from pipelines.review import (
 )
 from pipelines.settings import add_output_args
 from plm import keys
+from plm._lazy import pandas as pd
 from plm.results import PLMResult
 
 __all__ = [

@@ -22,9 +22,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from plm import keys
+from plm._lazy import pandas as pd
 
 __all__ = [
     "COMPARISON_SUFFIX",

@@ -8,10 +8,12 @@ one row per event, never per sample.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas is imported where a table is made: `plm --help` does not load it
+    import pandas as pd
 
 __all__ = [
     "STAGES",
@@ -40,6 +42,8 @@ class InputError(ValueError):
 
 def empty_movements() -> pd.DataFrame:
     """Return an empty monolateral-movement table (``onset``, ``duration``, ``side``)."""
+    import pandas as pd
+
     return pd.DataFrame(
         {
             "onset": pd.Series(dtype=float),
@@ -51,6 +55,8 @@ def empty_movements() -> pd.DataFrame:
 
 def empty_intervals(extra: tuple[str, ...] = ()) -> pd.DataFrame:
     """Return an empty interval table (``onset``, ``duration`` and ``extra`` columns)."""
+    import pandas as pd
+
     cols: dict[str, pd.Series] = {
         "onset": pd.Series(dtype=float),
         "duration": pd.Series(dtype=float),
@@ -123,6 +129,8 @@ class Hypnogram:
 
     def to_frame(self) -> pd.DataFrame:
         """Return the hypnogram as an event table (one row per epoch)."""
+        import pandas as pd
+
         n = len(self.stages)
         return pd.DataFrame(
             {

@@ -23,7 +23,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-import pandas as pd
+
+from plm._lazy import pandas as pd
 
 __all__ = [
     "COLORS",

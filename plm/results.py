@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from plm import keys
+from plm._lazy import pandas as pd
 from plm._util import atomic_write, make_output_dir, output_file
 from plm._version import __version__
 from plm.events import Hypnogram, InputError, NightEvents, empty_intervals

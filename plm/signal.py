@@ -52,7 +52,9 @@ Choices and their sources
 
 from __future__ import annotations
 
+import functools
 import logging
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -263,8 +265,7 @@ def zero_phase(sos: np.ndarray, x: np.ndarray) -> np.ndarray:
             f"signal of {x.size} samples is too short for this filter: zero-phase "
             f"filtering needs more than {padlen} samples (the odd-extension length)"
         )
-    sos32 = sos.astype(np.float32)
-    zi = sps.sosfilt_zi(sos).astype(np.float32)  # (n_sections, 2)
+    sos32, zi = _filter_state(sos.tobytes(), sos.shape)
     # One float32 output array, filtered in chunks with the filter state carried: the
     # forward pass writes it, the backward pass runs over it in place from the end.
     # Same arithmetic as filtering the whole extended signal at once, without its two
@@ -273,7 +274,10 @@ def zero_phase(sos: np.ndarray, x: np.ndarray) -> np.ndarray:
     out = np.empty(n + 2 * p, dtype=np.float32)
     left = 2 * x[0] - x[p:0:-1]
     right = 2 * x[-1] - x[-2 : -p - 2 : -1]
-    pieces = [left, *(x[s : s + _CHUNK] for s in range(0, n, _CHUNK)), right]
+    if out.size <= _CHUNK:  # a short window (one per event, motion rule): one call
+        pieces = [np.concatenate((left, x, right))]
+    else:
+        pieces = [left, *(x[s : s + _CHUNK] for s in range(0, n, _CHUNK)), right]
     z = zi * left[0]
     pos = 0
     for piece in pieces:
@@ -286,6 +290,21 @@ def zero_phase(sos: np.ndarray, x: np.ndarray) -> np.ndarray:
         y, z = sps.sosfilt(sos32, out[start:end][::-1], zi=z)
         out[start:end] = y[::-1]
     return out[p : p + n]
+
+
+@functools.lru_cache(maxsize=64)
+def _filter_state(sos_bytes: bytes, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """(float32 sections, float32 steady-state initial conditions) of a float64 ``sos``.
+
+    Cached: the motion-transient rule filters a short window around every event with the
+    same filter, and :func:`scipy.signal.sosfilt_zi` (a linear solve per section) cost
+    more than filtering such a window.  The same values as computed afresh; callers
+    must not modify them (:func:`scipy.signal.sosfilt` does not).
+    """
+    sos = np.frombuffer(sos_bytes, dtype=np.float64).reshape(shape)
+    sos32 = sos.astype(np.float32)
+    zi = sps.sosfilt_zi(sos).astype(np.float32)  # (n_sections, 2)
+    return sos32, zi
 
 
 #: Samples per chunk of :func:`zero_phase` (1 MB of float32).
@@ -595,7 +614,7 @@ def condition(
     ecg: np.ndarray | None = None,
     ecg_fs_hz: float | None = None,
     *,
-    r_peaks_s: np.ndarray | None = None,
+    r_peaks_s: np.ndarray | Future | None = None,
 ) -> Conditioned:
     """Condition one leg-EMG channel: band-pass, notch, ECG suppression, rectification.
 
@@ -614,7 +633,9 @@ def condition(
         ECG sampling rate; defaults to ``fs_hz``.
     r_peaks_s : array_like, optional
         R-peak times (s) already found by :func:`detect_r_peaks` on that ECG (saves
-        finding them again for the second leg); used instead of ``ecg`` when given.
+        finding them again for the second leg); used instead of ``ecg`` when given.  A
+        :class:`concurrent.futures.Future` of them (or of None) is waited for only once
+        the band-pass is done, so the R peaks are found while the legs are filtered.
 
     Returns
     -------
@@ -644,7 +665,9 @@ def condition(
     y = zero_phase(sos, x)  # a new array: cleaned and rectified in place below
     suppressed = False
     if rules.ecg_suppression and (r_peaks_s is not None or ecg is not None):
-        if r_peaks_s is None:
+        if isinstance(r_peaks_s, Future):
+            r_peaks_s = r_peaks_s.result()
+        elif r_peaks_s is None:
             r_peaks_s = r_peaks_for(ecg, fs if ecg_fs_hz is None else ecg_fs_hz, notes)
         if r_peaks_s is not None:
             y, n_applied, n_blocks = suppress_ecg(y, fs, r_peaks_s, inplace=True)

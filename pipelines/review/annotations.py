@@ -29,8 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
+from plm._lazy import pandas as pd
 from plm.events import empty_intervals
 from plm.results import GAPS_SUFFIX, STAGES_SUFFIX, PLMResult, find_summaries
 from plm.rules import RuleProfile

@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from pipelines import page
+from plm._lazy import pandas as pd
 from plm.results import PLMResult, to_jsonable
 from plm.review import EDITS_FORMAT, EDITS_VERSION
 

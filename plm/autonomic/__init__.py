@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
+from plm._lazy import pandas as pd
 from plm.autonomic.heart import (
     Beats,
     RRSeries,
@@ -269,7 +269,7 @@ def analyze(
         cols = cols.join(sp)
         plms = np.isin(cat.to_numpy(), ("plms_arousal", "plms_no_arousal"))
         verdict = sp["spo2_desaturation"].to_numpy(dtype=object)
-        known = plms & np.array([v is not pd.NA for v in verdict], dtype=bool)
+        known = plms & np.array([v is not pd.NA for v in verdict], dtype=bool)  # also when empty
         n_desat = int(np.sum(known & (sp["spo2_desaturation"].fillna(False).to_numpy(bool))))
         summary.update(
             spo2_status=f"SpO2 response of {int(known.sum())} PLMS; {masked:.1%} samples masked",

@@ -11,9 +11,8 @@ import logging
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
-from scipy import stats
 
+from plm._lazy import pandas as pd
 from plm.autonomic.rules import _SLEEP, CATEGORIES, AutonomicRules
 from plm.events import InputError
 
@@ -450,6 +449,8 @@ def mean_curves(
                 warnings.simplefilter("ignore", RuntimeWarning)
                 mean = np.nanmean(v, axis=0)
                 sd = np.nanstd(v, axis=0, ddof=1)
+        from scipy import stats  # here, not at import: scipy.stats costs ~0.3 s to import
+
         q = stats.t.ppf(0.5 + ci_level / 2, np.maximum(n - 1, 1))
         half = np.where(n > 1, q * sd / np.sqrt(np.maximum(n, 1)), np.nan)
         parts.append(

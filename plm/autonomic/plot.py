@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
-
+from plm._lazy import pandas as pd
 from plm.autonomic.rules import CATEGORIES, CATEGORY_LABELS
 
 # --------------------------------------------------------------------------- figure (§A5)

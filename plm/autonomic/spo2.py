@@ -8,8 +8,8 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-import pandas as pd
 
+from plm._lazy import pandas as pd
 from plm.autonomic.rules import AutonomicRules
 from plm.events import InputError
 

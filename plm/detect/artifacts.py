@@ -49,6 +49,7 @@ from plm.rules import RuleProfile
 __all__ = ["flat_mask", "leadoff_mask", "motion_ok", "sustained_ok"]
 
 _GUARD_S = 0.5  # context samples this close to the event are not rest
+_SD_BOUND_SAFETY = 0.999  # margin on "sd <= range / 2" for rounding (lead-off pre-check)
 
 
 def flat_mask(x_uv: np.ndarray, fs_hz: float, rules: RuleProfile) -> np.ndarray | None:
@@ -106,7 +107,14 @@ def leadoff_mask(x_uv: np.ndarray, fs_hz: float, rules: RuleProfile) -> np.ndarr
         return None
     nb = x.size // bn
     blocks = x[: nb * bn].reshape(nb, bn)
-    sd = blocks.std(axis=1, dtype=np.float64)
+    # A block's standard deviation is at most half its range: only blocks whose range
+    # reaches (nearly) twice the limit can exceed it.  The others keep sd = 0 (not bad)
+    # and skip the float64 pass over the whole channel (a full-size float64 temporary).
+    span = blocks.max(axis=1).astype(np.float64) - blocks.min(axis=1)
+    maybe = np.flatnonzero(span > 2 * _SD_BOUND_SAFETY * rules.leadoff_std_uv)
+    sd = np.zeros(nb, dtype=np.float64)
+    if maybe.size:
+        sd[maybe] = blocks[maybe].std(axis=1, dtype=np.float64)
     if x.size > nb * bn:
         sd = np.append(sd, float(np.std(x[nb * bn :], dtype=np.float64)))
     bad = sd > rules.leadoff_std_uv

@@ -617,29 +617,42 @@ def detect_legs(
     detections : dict
         Side → :class:`Detection` (with its unscorable stretches and baseline).
     """
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import Future, ThreadPoolExecutor
 
     from plm.signal import r_peaks_for
 
     items = [(side, x) for side, x in legs.items() if x is not None]
-    peaks = None
+    peaks: Any = None
     notes: list[str] = []
-    if ecg is not None and rules.ecg_suppression:
-        peaks = r_peaks_for(ecg, fs_hz if ecg_fs_hz is None else ecg_fs_hz, notes)
+    want_peaks = ecg is not None and rules.ecg_suppression
+    ecg_fs = fs_hz if ecg_fs_hz is None else ecg_fs_hz
 
     def run(item: tuple[str, np.ndarray]) -> Detection:
         det = detect_leg(
             item[1], fs_hz, rules, t0_s=t0_s, r_peaks_s=peaks, keep_baseline=keep_baseline
         )
+        found = peaks.result() if isinstance(peaks, Future) else peaks
         det.info["notes"] = notes + det.info.get("notes", [])
-        if peaks is not None:  # s from the first ECG sample: shared with the HR analysis
-            det.info["r_peaks_s"] = peaks
+        if found is not None:  # s from the first ECG sample: shared with the HR analysis
+            det.info["r_peaks_s"] = found
         return det
 
-    if n_threads > 1 and len(items) > 1:
-        with ThreadPoolExecutor(min(n_threads, len(items))) as ex:
-            results = list(ex.map(run, items))
+    if n_threads > 1 and items:
+        # the R peaks are found in a thread of their own while the legs are band-passed
+        # (each leg waits for them only before its ECG suppression)
+        workers = min(n_threads, len(items)) + (1 if want_peaks else 0)
+        with ThreadPoolExecutor(workers) as ex:
+            if want_peaks:
+                peaks = ex.submit(r_peaks_for, ecg, ecg_fs, notes)
+            if len(items) > 1 or want_peaks:
+                results = list(ex.map(run, items))
+            else:
+                results = [run(it) for it in items]
+            if isinstance(peaks, Future):
+                peaks.result()  # an invalid ECG raises here even without a leg waiting
     else:
+        if want_peaks:
+            peaks = r_peaks_for(ecg, ecg_fs, notes)
         results = [run(it) for it in items]
     detections = {side: det for (side, _), det in zip(items, results, strict=True)}
     frames = []

@@ -34,6 +34,7 @@ from plm.io.channels import (
     find_leg_channels,
     find_spo2_channel,
 )
+from plm.io.remote import is_url, url_name
 from plm.rules import RuleProfile, get_rules
 
 __all__ = [
@@ -57,8 +58,8 @@ class Recording:
 
     Attributes
     ----------
-    path : Path
-        The recording.
+    path : Path or str
+        The recording (the URL string for a recording read through fsspec).
     header : EdfHeader
         Its header.
     fs_hz : float
@@ -132,7 +133,8 @@ class Recording:
 
     def source(self) -> dict[str, str]:
         """Provenance record of the recording: file name and SHA-256."""
-        return {"file": self.path.name, "sha256": self.sha256}
+        return {"file": url_name(self.path) if is_url(self.path) else Path(self.path).name,
+                "sha256": self.sha256}  # fmt: skip
 
     @property
     def bilateral(self) -> bool:

@@ -17,6 +17,7 @@ import numpy as np
 
 from plm.events import InputError
 from plm.io.edf.header import EdfHeader, SignalHeader
+from plm.io.remote import is_url, open_url
 
 __all__ = ["RecordPass", "read_pass", "read_signals", "read_signal", "read_digital"]
 
@@ -47,11 +48,10 @@ def _record_blocks(header: EdfHeader, sha: Any | None = None) -> Iterator[tuple[
     per = max(1, _BLOCK_BYTES // rb) if rb > 0 else 1
     buf = np.empty((min(per, n), rb), dtype=np.uint8) if n > 0 and rb > 0 else None
     try:
-        with open(header.path, "rb") as fh:
-            fh.seek(header.header_bytes)
+        with _open_records(header) as fh:
             for k0 in range(0, n if buf is not None else 0, per):
                 block = buf[: min(per, n - k0)]
-                got = fh.readinto(memoryview(block).cast("B"))
+                got = _read_into(fh, memoryview(block).cast("B"))
                 if got != block.size:
                     raise InputError(
                         f"truncated: data records end at record {k0 + got // rb} of {n}",
@@ -72,6 +72,37 @@ def _record_blocks(header: EdfHeader, sha: Any | None = None) -> Iterator[tuple[
                     left -= len(chunk)
     except OSError as exc:
         raise InputError(f"cannot read data records: {exc}", str(header.path)) from None
+
+
+def _read_into(fh: Any, view: memoryview) -> int:
+    """Fill ``view`` from ``fh``; return the bytes read (fewer only at the end of the file).
+
+    A network stream may return a short read before its end: read again until full.
+    """
+    got = fh.readinto(view) or 0
+    while 0 < got < len(view):
+        more = fh.readinto(view[got:]) or 0
+        if more == 0:
+            break
+        got += more
+    return got
+
+
+def _open_records(header: EdfHeader) -> Any:
+    """The file positioned at the first data record.
+
+    A URL's stream (:mod:`plm.io.remote`) is taken over from the header, which read its
+    first bytes: the records follow without a new request, and the stream is closed after
+    this pass (a second pass opens the URL again).
+    """
+    stream = header._cache.pop("stream", None)
+    if stream is None and isinstance(header.path, str) and is_url(header.path):
+        stream, _ = open_url(header.path)
+    if stream is None:
+        stream = open(header.path, "rb")  # noqa: SIM115 (closed by the caller's with)
+    if stream.tell() != header.header_bytes:
+        stream.seek(header.header_bytes)
+    return stream
 
 
 def _trailing_bytes(header: EdfHeader) -> int:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from plm.events import InputError
+from plm.io.remote import is_url, open_url
 
 __all__ = ["FILE_TYPES", "SAMPLE_RANGE", "EdfHeader", "SignalHeader", "read_header", "uv_per_unit"]
 
@@ -338,7 +339,10 @@ def read_header(path: str | os.PathLike[str]) -> EdfHeader:
     Parameters
     ----------
     path : str or path-like
-        The file.
+        The file, or an fsspec URL (``s3://``, ``https://``, ``memory://``, see
+        :mod:`plm.io.remote`): then ``EdfHeader.path`` is the URL string and the open
+        stream, positioned at the first data record, is kept for the one pass over the
+        records.
 
     Returns
     -------
@@ -352,33 +356,30 @@ def read_header(path: str | os.PathLike[str]) -> EdfHeader:
         non-numeric or inconsistent header field, or is truncated (fewer data bytes than
         the header declares).  Extra trailing bytes only log a warning.
     """
-    path = Path(path)
-    source = str(path)
-    try:
-        st = path.stat()
-        if not stat.S_ISREG(st.st_mode):  # a FIFO, device or folder would block or never end
-            raise InputError(f"not a regular file ({_kind(st.st_mode)})", source)
-        size = st.st_size
-        with open(path, "rb", buffering=0) as fh:  # exactly the header's bytes
-            fixed = fh.read(_FIXED_HEADER_BYTES)
-            if size < _FIXED_HEADER_BYTES:
-                raise InputError(f"file is shorter than an EDF header ({size} bytes < 256)", source)
-            version = fixed[0:8]
-            reserved = _decode_text(fixed[192:236])
-            file_type, bps = _file_type(version, reserved, source)
-            ns = _parse_number(_decode_text(fixed[252:256]), "number of signals", source, True)
-            if ns <= 0:
-                raise InputError(f"header declares {ns} signals", source)
-            header_bytes = _FIXED_HEADER_BYTES * (ns + 1)
-            if size < header_bytes:
-                raise InputError(
-                    f"file is shorter than its header ({size} bytes < {header_bytes} bytes"
-                    f" for {ns} signals)",
-                    source,
+    url = path if is_url(path) else None
+    if url is not None:  # fsspec URL: the header from the stream, the records follow it
+        fh, size = open_url(url)
+        try:
+            fixed, sig_raw, file_type, bps, ns, header_bytes = _read_header_bytes(fh, size, url)
+        except BaseException:
+            fh.close()
+            raise
+        path, source = url, url
+    else:
+        path = Path(path)
+        source = str(path)
+        try:
+            st = path.stat()
+            if not stat.S_ISREG(st.st_mode):  # a FIFO, device or folder would block or never end
+                raise InputError(f"not a regular file ({_kind(st.st_mode)})", source)
+            size = st.st_size
+            with open(path, "rb", buffering=0) as fh:  # exactly the header's bytes
+                fixed, sig_raw, file_type, bps, ns, header_bytes = _read_header_bytes(
+                    fh, size, source
                 )
-            sig_raw = fh.read(header_bytes - _FIXED_HEADER_BYTES)
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror or exc}", source) from None
+        except OSError as exc:
+            raise InputError(f"cannot read file: {exc.strerror or exc}", source) from None
+        fh = None
 
     patient_id = _decode_text(fixed[8:88])
     recording_id = _decode_text(fixed[88:168])
@@ -481,7 +482,38 @@ def read_header(path: str | os.PathLike[str]) -> EdfHeader:
     )
     header._cache["raw_header"] = fixed + sig_raw
     header._cache["file_size"] = size
+    if fh is not None:  # a URL's open stream, positioned at the first data record
+        header._cache["stream"] = fh
     return header
+
+
+def _read_header_bytes(fh: Any, size: int, source: str) -> tuple[bytes, bytes, str, int, int, int]:
+    """(fixed part, signal part, file type, bytes per sample, signals, header bytes) of ``fh``.
+
+    Reads exactly the header's bytes from the start of the binary file object ``fh``
+    (``size`` bytes long).
+    """
+    try:
+        fixed = fh.read(_FIXED_HEADER_BYTES)
+        if size < _FIXED_HEADER_BYTES:
+            raise InputError(f"file is shorter than an EDF header ({size} bytes < 256)", source)
+        version = fixed[0:8]
+        reserved = _decode_text(fixed[192:236])
+        file_type, bps = _file_type(version, reserved, source)
+        ns = _parse_number(_decode_text(fixed[252:256]), "number of signals", source, True)
+        if ns <= 0:
+            raise InputError(f"header declares {ns} signals", source)
+        header_bytes = _FIXED_HEADER_BYTES * (ns + 1)
+        if size < header_bytes:
+            raise InputError(
+                f"file is shorter than its header ({size} bytes < {header_bytes} bytes"
+                f" for {ns} signals)",
+                source,
+            )
+        sig_raw = fh.read(header_bytes - _FIXED_HEADER_BYTES)
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror or exc}", source) from None
+    return fixed, sig_raw, file_type, bps, ns, header_bytes
 
 
 def _kind(mode: int) -> str:
