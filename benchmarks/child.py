@@ -8,6 +8,7 @@ process's rusage (interpreter start-up included), see :func:`benchmarks.measure.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 import time
@@ -185,6 +186,23 @@ def _rchar() -> int:
         return next(int(line.split()[1]) for line in fh if line.startswith("rchar"))
 
 
+def _io_counter(name: str) -> int:
+    """A counter of ``/proc/self/io`` (``read_bytes``: fetched from storage, not the cache)."""
+    with open("/proc/self/io") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith(name + ":"))
+
+
+def _drop_page_cache() -> bool:
+    """Empty the kernel's page cache (root only), so the next reads come from the disk."""
+    try:
+        os.sync()
+        with open("/proc/sys/vm/drop_caches", "w") as fh:
+            fh.write("3\n")
+        return True
+    except OSError:
+        return False
+
+
 def task_bytes(path: str, report: bool = False) -> dict[str, Any]:
     """Bytes read by one ``plm score [--report]`` (score + ``to_dir`` [+ reports]), after imports.
 
@@ -226,12 +244,21 @@ def task_bytes(path: str, report: bool = False) -> dict[str, Any]:
         if report:
             write_reports(result, tmp, recording=path)
         rendering = _rchar() - r1
+        # bytes fetched from the disk itself (read_bytes), page cache emptied first: the
+        # recording once, plus what rendering reads the first time (fonts), once
+        storage = None
+        if _drop_page_cache():
+            s0 = _io_counter("read_bytes")
+            run(tmp)
+            storage = _io_counter("read_bytes") - s0
     return {
         "file_bytes": size,
         "read_bytes": total,
         "ratio": total / size,
         "rendering_bytes": rendering,
         "ratio_without_rendering": (total - rendering) / size,
+        "storage_bytes": storage,
+        "storage_ratio": None if storage is None else storage / size,
     }
 
 

@@ -206,6 +206,7 @@ TABLES: dict[str, tuple[str, list[Column]]] = {
             _col("read / file", "ratio", 3),
             _col("font reads MB", "rendering_mb", 0),
             _col("read without fonts / file", "ratio_without_rendering", 3),
+            _col("from disk, cache emptied / file", "storage_ratio", 3),
         ],
     ),
     "cli": (
