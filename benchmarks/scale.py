@@ -13,7 +13,6 @@ import logging
 import os
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -338,75 +337,13 @@ def _noop(x: int) -> int:
     return x
 
 
-class _RangeHandler:
-    """A minimal static HTTP handler with ``Range: bytes=N-M`` (fsspec needs it)."""
-
-    @staticmethod
-    def make(root: Path) -> Any:
-        import re
-        from http.server import BaseHTTPRequestHandler
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _body(self) -> tuple[int, bytes, int] | None:
-                f = root / self.path.split("?", 1)[0].lstrip("/")
-                if not f.is_file():
-                    self.send_error(404)
-                    return None
-                size = f.stat().st_size
-                m = re.match(r"bytes=(\d+)-(\d*)$", self.headers.get("Range") or "")
-                start, end = 0, size - 1
-                if m:
-                    start = int(m.group(1))
-                    end = min(int(m.group(2)) if m.group(2) else size - 1, size - 1)
-                with open(f, "rb") as fh:
-                    fh.seek(start)
-                    data = fh.read(max(0, end - start + 1))
-                return start, data, size
-
-            def _head(self, start: int, data: bytes, size: int) -> None:
-                partial = self.headers.get("Range") is not None
-                self.send_response(206 if partial else 200)
-                if partial:
-                    self.send_header(
-                        "Content-Range", f"bytes {start}-{start + len(data) - 1}/{size}"
-                    )
-                self.send_header("Content-Length", str(len(data)))
-                self.send_header("Accept-Ranges", "bytes")
-                self.end_headers()
-
-            def do_HEAD(self) -> None:  # noqa: N802 (http.server API)
-                got = self._body()
-                if got:
-                    self._head(*got)
-
-            def do_GET(self) -> None:  # noqa: N802 (http.server API)
-                got = self._body()
-                if got:
-                    self._head(*got)
-                    self.wfile.write(got[1])
-
-        return Handler
-
-
 @contextlib.contextmanager
 def _serve(root: Path) -> Iterator[str]:
-    """Serve ``root`` over HTTP on 127.0.0.1 (Range requests); yield the base URL."""
-    from http.server import ThreadingHTTPServer
+    """Serve ``root`` over HTTP on 127.0.0.1 with Range requests (the tests' server)."""
+    from tests._http_server import serve
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _RangeHandler.make(root))
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=10)
+    with serve(root, timeout=10.0) as httpd:
+        yield httpd.base_url
 
 
 def _cohort_folder(ctx: Any) -> tuple[Path, list[Path]]:

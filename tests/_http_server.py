@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 
 class Behaviour:
@@ -112,26 +113,36 @@ class RangeHandler(SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def serve(root: Path, timeout: float = 5.0) -> Iterator[ThreadingHTTPServer]:
-    """Serve ``root`` on 127.0.0.1 (random port) in a daemon thread; always shut down.
+def serving(handler: Any, timeout: float = 5.0) -> Iterator[ThreadingHTTPServer]:
+    """Run ``handler`` on 127.0.0.1 (random port) in a daemon thread; always shut down.
 
-    The server has ``behaviour`` (a :class:`Behaviour`) and ``base_url`` attributes.
+    The server has a ``base_url`` attribute.
     """
-    handler = functools.partial(RangeHandler, directory=str(root))
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     httpd.daemon_threads = True
-    httpd.behaviour = Behaviour()  # type: ignore[attr-defined]
     httpd.timeout = timeout
+    httpd.base_url = f"http://127.0.0.1:{httpd.server_address[1]}"  # type: ignore[attr-defined]
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
     thread.daemon = True
     thread.start()
-    httpd.base_url = f"http://127.0.0.1:{httpd.server_address[1]}"  # type: ignore[attr-defined]
     try:
         yield httpd
     finally:
         httpd.shutdown()
         httpd.server_close()
         thread.join(timeout=timeout)
+
+
+@contextlib.contextmanager
+def serve(root: Path, timeout: float = 5.0) -> Iterator[ThreadingHTTPServer]:
+    """Serve ``root`` (static files, Range requests, scripted faults) on 127.0.0.1.
+
+    The server has ``behaviour`` (a :class:`Behaviour`) and ``base_url`` attributes.
+    """
+    handler = functools.partial(RangeHandler, directory=str(root))
+    with serving(handler, timeout) as httpd:
+        httpd.behaviour = Behaviour()  # type: ignore[attr-defined]
+        yield httpd
 
 
 def clear_proxies(monkeypatch) -> None:

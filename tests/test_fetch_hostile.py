@@ -12,10 +12,10 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
-from _http_server import clear_proxies
+from _http_server import clear_proxies, serving
 
 from plm.io import fetch as F
 from plm.io.fetch import FetchError, download, fetch_physionet
@@ -44,16 +44,8 @@ def hostile(route: Callable[[BaseHTTPRequestHandler], None]) -> Iterator[str]:
             except (BrokenPipeError, ConnectionResetError):
                 pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(Handler) as httpd:
+        yield httpd.base_url
 
 
 def _send(h: BaseHTTPRequestHandler, body: bytes, length: int | None = None) -> None:
