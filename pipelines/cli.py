@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from pipelines import actigraphy_cli, batch, fetch_cli, report, rescore, validate_cap
-from pipelines.discover import stem_of
 from pipelines.page import duration_text
 from pipelines.review import command as review_command
 from pipelines.settings import (
@@ -32,6 +31,7 @@ from pipelines.settings import (
     say,
     settings_from_args,
 )
+from plm._util import stem_of
 from plm._version import __version__
 from plm.events import InputError
 from plm.rules import PROFILES

@@ -53,7 +53,6 @@ __all__ = [
     "OUTPUT_SUFFIXES",
     "discover_recordings",
     "find_annotations",
-    "stem_of",
     "unique_keys",
 ]
 
@@ -72,17 +71,6 @@ OUTPUT_SUFFIXES = (
     "_report.pdf",
     "_report.html",
 )
-
-
-def stem_of(path: str | os.PathLike[str]) -> str:
-    """A file's name without its extension (``night01.edf`` -> ``night01``).
-
-    The default output stem of every command (``plm score-events``, the batch keys): the
-    library's rule (:func:`plm._util.stem_of`).
-    """
-    from plm._util import stem_of as library_stem_of
-
-    return library_stem_of(path)
 
 
 def _matches(name: str, patterns: Sequence[str]) -> bool:
@@ -225,6 +213,7 @@ def find_annotations(recording: Path, siblings: Sequence[Path] | None = None) ->
     InputError
         When two Sleep-EDF style hypnograms match the recording.
     """
+    from plm._util import stem_of  # lazy: batch imports nothing heavy
     from plm.events import InputError
 
     if siblings is None:
@@ -267,7 +256,7 @@ def unique_keys(recordings: Sequence[Path]) -> list[str]:
     (``...edf``, ``.hidden.edf``, control characters, very long names) are made safe by
     :func:`plm._util.safe_stem`, so ``OUT/<key>/<key>_...`` always stays inside ``OUT``.
     """
-    from plm._util import MAX_STEM_BYTES, safe_stem
+    from plm._util import MAX_STEM_BYTES, safe_stem, stem_of
 
     room = MAX_STEM_BYTES - 8  # for the _2, _3... of name clashes
     stems = [safe_stem(stem_of(r), room) for r in recordings]

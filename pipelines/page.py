@@ -12,7 +12,7 @@ import base64
 import html
 import math
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 __all__ = [
@@ -20,7 +20,6 @@ __all__ = [
     "duration_text",
     "escape",
     "fmt_key",
-    "frame_table",
     "img",
     "page",
     "png_base64",
@@ -140,67 +139,7 @@ def tr(cells: Iterable[str], cls: str | None = None) -> str:
     return (f"<tr class='{cls}'>" if cls else "<tr>") + "".join(cells) + "</tr>"
 
 
-def table(columns: Sequence[str], rows: Iterable[str], titles: Sequence[str] | None = None) -> str:
-    """A table with a header row of ``columns`` (escaped) and rows made by :func:`tr`.
-
-    ``titles`` (one per column) are shown on hover, e.g. the raw key behind a label.
-    """
-    tips = titles if titles is not None else [None] * len(columns)
-    head = "".join(
-        f'<th title="{escape(t)}">{escape(c)}</th>' if t else f"<th>{escape(c)}</th>"
-        for c, t in zip(columns, tips, strict=True)
-    )
+def table(columns: Sequence[str], rows: Iterable[str]) -> str:
+    """A table with a header row of ``columns`` (escaped) and rows made by :func:`tr`."""
+    head = "".join(f"<th>{escape(c)}</th>" for c in columns)
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
-
-
-def key_header(column: str) -> str:
-    """A column's human header from its declaration: label and unit (``plm.keys``)."""
-    from plm import keys
-
-    kind = "summary" if ("summary", column) in keys.KEYS else "cohort"
-    text, unit = keys.label(column, kind), keys.unit(column, kind)
-    return f"{text} ({unit})" if unit else text
-
-
-def frame_table(
-    frame: Any,
-    links: Mapping[str, str] | None = None,
-    link_column: str = "recording",
-    header: Callable[[str], str] | None = None,
-) -> str:
-    """A DataFrame as a table: floats with 2 decimals, numbers right-aligned.
-
-    Parameters
-    ----------
-    frame : DataFrame
-        The table (index not shown).
-    links : mapping, optional
-        Value of ``link_column`` -> relative URL; those cells become links.
-    link_column : str
-        Column whose cells may link.
-    header : callable, optional
-        Column name -> header text (e.g. :func:`key_header`); the name shows on hover.
-
-    Returns
-    -------
-    str
-        The table, or a "none" note for an empty frame.
-    """
-    if frame.empty:
-        return '<p class="note">none</p>'
-    rows = []
-    for values in frame.itertuples(index=False):
-        cells = []
-        for c, v in zip(frame.columns, values, strict=True):
-            missing = v is None or (isinstance(v, float) and math.isnan(v))
-            text = "" if missing else (f"{v:.2f}" if isinstance(v, float) else str(v))
-            cell = escape(text)
-            if c == link_column and links and text in links:
-                cell = f'<a href="{escape(links[text])}">{cell}</a>'
-            numeric = isinstance(v, (int, float)) or type(v).__module__ == "numpy"
-            cells.append(td(cell, "num" if numeric else None, raw=True))
-        rows.append(tr(cells))
-    names = [str(c) for c in frame.columns]
-    if header is None:
-        return table(names, rows)
-    return table([header(c) for c in names], rows, titles=names)

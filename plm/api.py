@@ -433,13 +433,6 @@ def score_profiles(
     return {n: score_prepared(prepared, p, age_group) for n, p in zip(names, profiles, strict=True)}
 
 
-def _accel_module() -> Any:
-    """The accelerometry scorer's module (the one place it is named)."""
-    from plm import accel
-
-    return accel
-
-
 def recording_modality(path: PathLike) -> tuple[str, Any]:
     """Tell leg EMG from ankle accelerometry; return ``(modality, parsed EDF header)``.
 
@@ -458,6 +451,7 @@ def recording_modality(path: PathLike) -> tuple[str, Any]:
         read through MNE (:data:`plm.io.mne.MNE_SUFFIXES`) is ``"emg"`` with no header:
         :func:`plm.io.recording.load_recording` opens it with ``mne.io.read_raw``.
     """
+    from plm import accel
     from plm.io import edf
     from plm.io.mne import is_mne_file
 
@@ -465,14 +459,14 @@ def recording_modality(path: PathLike) -> tuple[str, Any]:
         return "emg", None
 
     if Path(path).suffix.lower() not in (".edf", ".bdf", ".rec"):
-        accel = _accel_module().is_accelerometry(path)
-        return ("accelerometry" if accel else "emg"), None
+        found = accel.is_accelerometry(path)
+        return ("accelerometry" if found else "emg"), None
     try:
         header = edf.read_header(path)
     except InputError:
         return "emg", None
-    accel = _accel_module().header_is_accelerometry(header)
-    return ("accelerometry" if accel else "emg"), header
+    found = accel.header_is_accelerometry(header)
+    return ("accelerometry" if found else "emg"), header
 
 
 def _score_accelerometry(
@@ -486,7 +480,9 @@ def _score_accelerometry(
     overrides: dict[str, Any],
 ) -> Any:
     """:func:`score` on ankle accelerometry: the accelerometry scorer, or a one-line refusal."""
-    scorer = f"{_accel_module().__name__}.score_accel"
+    from plm.accel import score_accel
+
+    scorer = "plm.accel.score_accel"
     emg_only = {
         "annotations": annotations,
         "left": left,
@@ -501,7 +497,7 @@ def _score_accelerometry(
             source=str(path),
         )
     logger.info("%s: ankle accelerometry, scored by %s", path, scorer)
-    return _accel_module().score_accel(path, rules=rules, age_group=age_group, **overrides)
+    return score_accel(path, rules=rules, age_group=age_group, **overrides)
 
 
 @dataclass
@@ -668,19 +664,6 @@ def _score_recording(
     return score_prepared(prepared, profile, age_group)
 
 
-def _on_time_axis(x: np.ndarray, fs_hz: float, rec: Any) -> np.ndarray:
-    """A channel of a recording with gaps (EDF+D) on its time axis, NaN in the gaps."""
-    if len(rec.segments) <= 1:
-        return x
-    n = int(round(rec.duration_s * fs_hz))
-    out = np.full(n, np.nan, dtype=np.float32)
-    for t0, sl in rec.segment_slices(fs_hz):
-        i0 = int(round(t0 * fs_hz))
-        part = x[sl][: max(0, n - i0)]
-        out[i0 : i0 + part.size] = part
-    return out
-
-
 def _add_autonomic(result: PLMResult, rec: Any, found: Any) -> None:
     """Heart-rate and SpO2 response of every candidate LM (docs/scoring.md §19).
 
@@ -692,7 +675,14 @@ def _add_autonomic(result: PLMResult, rec: Any, found: Any) -> None:
 
     spo2 = spo2_fs = None
     if rec.spo2 is not None and rec.spo2_fs_hz:
-        spo2, spo2_fs = _on_time_axis(rec.spo2, rec.spo2_fs_hz, rec), rec.spo2_fs_hz
+        from plm.io.edf import on_time_axis
+
+        spo2_fs = rec.spo2_fs_hz
+        spo2 = (
+            rec.spo2
+            if len(rec.segments) <= 1  # gaps (EDF+D): NaN, masked as dropouts
+            else on_time_axis(rec.spo2, spo2_fs, rec.segment_slices(spo2_fs), rec.duration_s)
+        )
     res = autonomic.analyze(
         result.candidates,
         ecg=rec.ecg,

@@ -71,8 +71,7 @@ def _read_edf_accel(path: Path, side: str | None) -> AccelData:
         if len(rates) != 1:
             raise InputError(f"{s_name} ankle axes have different sampling rates {rates}", source)
         fs = rates.pop()
-        n = int(round(duration * fs))
-        xyz = np.full((n, 3), np.nan, dtype=np.float32)
+        xyz = np.empty((int(round(duration * fs)), 3), dtype=np.float32)
         labels = []
         for k, ax in enumerate("xyz"):  # loop per axis
             sig = sigs[idx[ax]]
@@ -84,11 +83,8 @@ def _read_edf_accel(path: Path, side: str | None) -> AccelData:
                 if msg not in warnings:
                     warnings.append(msg)
             data = edf.read_signal(header, sig.index)
-            for t0, sl in edf.sample_segments(header, sig.index):  # loop per segment
-                a = int(round(t0 * fs))
-                piece = data[sl]
-                b = min(n, a + piece.size)
-                xyz[a:b, k] = piece[: b - a] * np.float32(factor)
+            slices = edf.sample_segments(header, sig.index)
+            xyz[:, k] = edf.on_time_axis(data, fs, slices, duration) * np.float32(factor)
             labels.append(sig.label)
         check_gravity(xyz, source, f"{s_name} ankle ({', '.join(labels)})")
         ankles[s_name] = AnkleSignal(s_name, xyz, float(fs), labels)

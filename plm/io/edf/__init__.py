@@ -23,6 +23,7 @@ from plm.io.edf.blocks import RecordPass, read_digital, read_pass, read_signal, 
 from plm.io.edf.header import FILE_TYPES, EdfHeader, SignalHeader, read_header, uv_per_unit
 from plm.io.edf.tal import (
     annotations_from_bytes,
+    on_time_axis,
     read_annotations,
     record_onsets,
     sample_segments,
@@ -43,6 +44,7 @@ __all__ = [
     "read_digital",
     "record_onsets",
     "segments",
+    "on_time_axis",
     "sample_segments",
     "read_annotations",
     "annotations_from_bytes",

@@ -257,6 +257,37 @@ def sample_segments(header: EdfHeader, index: int) -> list[tuple[float, slice]]:
     return out
 
 
+def on_time_axis(
+    x: np.ndarray, fs_hz: float, slices: list[tuple[float, slice]], duration_s: float
+) -> np.ndarray:
+    """A signal stored segment after segment (EDF+D) placed on the recording's time axis.
+
+    Parameters
+    ----------
+    x : ndarray
+        The samples, the segments back to back.
+    fs_hz : float
+        Sampling rate (Hz).
+    slices : list of (float, slice)
+        Per segment its start (s) and its samples in ``x`` (:func:`sample_segments`).
+    duration_s : float
+        End of the recording (s).
+
+    Returns
+    -------
+    ndarray of float32
+        ``round(duration_s * fs_hz)`` samples, NaN in the gaps.
+    """
+    n = int(round(duration_s * fs_hz))
+    out = np.full(n, np.nan, dtype=np.float32)
+    for t0, sl in slices:  # loop per segment
+        a = int(round(t0 * fs_hz))
+        piece = x[sl]
+        b = min(n, a + piece.size)
+        out[a:b] = piece[: b - a]
+    return out
+
+
 def _parse_tals(blob: bytes) -> list[tuple[float, float, str]]:
     """Parse concatenated TALs into ``(onset, duration, text)``; empty texts skipped."""
     out: list[tuple[float, float, str]] = []
